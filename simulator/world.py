@@ -92,12 +92,19 @@ class Doc:
         return self._doc
 
     def render(self, fields: tuple[str, ...] | None) -> bytes:
-        cached = self._cache.get(fields)
+        """The JSON bytes with only `fields` (in the object's own order); None = all fields."""
+        doc = self.doc
+        key: tuple[str, ...] | None = None
+        if fields is not None:
+            wanted = set(fields)
+            key = tuple(k for k in doc if k in wanted)
+            if len(key) == len(doc):
+                key = None
+        cached = self._cache.get(key)
         if cached is None:
-            doc = self.doc
-            cached = dumps(doc) if fields is None else dumps({f: doc[f] for f in fields if f in doc})
+            cached = dumps(doc) if key is None else dumps({k: doc[k] for k in key})
             if len(self._cache) < 8:
-                self._cache[fields] = cached
+                self._cache[key] = cached
         return cached
 
     def rebuild(self, build: Callable[[], dict[str, Any]]) -> None:
@@ -396,6 +403,23 @@ class World:
 
     def store_by_eshop(self, eshopid: int) -> Sequence[Store]:
         return [s for s in self.catalog.stores if s.eshopid == eshopid]
+
+    def prewarm(self) -> None:
+        """Serialise every record now (all fields and the default list fields), so that even
+        the first read of a page is served from ready bytes."""
+        with self.lock:
+            for order in self.orders:
+                order.body.render(None)
+                order.body.render(ORDER_DEFAULT_FIELDS)
+            for txn in self.transactions:
+                txn.body.render(None)
+                txn.body.render(TRANSACTION_DEFAULT_FIELDS)
+            for zreport in self.zreports:
+                zreport.body.render(None)
+                zreport.legacy.render(None)
+            for log in self.journals.values():
+                for entry in log.entries:
+                    _ = entry.body
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,56 @@
+"""`sitoo-wh`: the one command-line entry point of the warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from simulator import cli as simulator_cli
+from sitoo_wh import demo
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sitoo-wh",
+        description="Retail reporting warehouse for Sitoo: extract, build, serve — and a "
+                    "Sitoo API simulator to run it all without an account.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sim = commands.add_parser("simulator", help="the Sitoo API simulator")
+    sim_commands = sim.add_subparsers(dest="simulator_command", required=True, metavar="ACTION")
+    serve = sim_commands.add_parser("serve", help="serve the simulated Sitoo API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    simulator_cli.add_arguments(serve)
+    serve.set_defaults(func=simulator_cli.serve)
+
+    demo_parser = commands.add_parser(
+        "demo", help="start the simulator on a free loopback port and show what it serves")
+    demo_parser.add_argument("--no-wait", action="store_true",
+                             help="stop after the tour instead of serving until Ctrl-C")
+    simulator_cli.add_arguments(demo_parser)
+    demo_parser.set_defaults(func=demo.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as err:
+        print(f"sitoo-wh: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""A real simulator on a loopback port, shared by the integration tests.
+
+`sim` is one server for the whole session (read-only tests must not change it); `fresh_sim`
+builds a small private server for tests that advance the clock, inject faults or reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator.config import ApiConfig, ChainConfig
+from simulator.server.app import SimulatorApp
+from simulator.server.http import SimServer
+
+AUTH = ("1500-1", "sitoo-demo")
+# Three weeks across 2026-04-01, when Swedish food VAT drops from 12 % to 6 %.
+SHARED_CHAIN = ChainConfig(seed=42, stores=4, days=21, end_date=date(2026, 4, 12),
+                           products=300, offline_rate=0.08)
+
+
+@dataclass
+class Sim:
+    app: SimulatorApp
+    server: SimServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def v2(self) -> str:
+        return f"{self.server.url}/v2/accounts/1500"
+
+    @property
+    def journals(self) -> str:
+        return f"{self.server.url}/journals/v3"
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        kwargs.setdefault("auth", AUTH)
+        kwargs.setdefault("timeout", 30.0)
+        return httpx.Client(**kwargs)
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET a v2 path (relative to the account) and return the parsed JSON, asserting 200."""
+        with self.client() as client:
+            response = client.get(self.v2 + path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def get_all(self, path: str, num: int = 1000, **params: Any) -> list[dict[str, Any]]:
+        """Every item of an enveloped list, paging with start/num."""
+        items: list[dict[str, Any]] = []
+        with self.client() as client:
+            while True:
+                response = client.get(self.v2 + path,
+                                      params={**params, "start": len(items), "num": num})
+                assert response.status_code == 200, response.text
+                page = response.json()
+                items.extend(page["items"])
+                if not page["items"] or len(items) >= page["totalcount"]:
+                    return items
+
+    def journal(self, register_id: str, **params: Any) -> list[dict[str, Any]]:
+        """Every journal entry of a register, following `next`."""
+        entries: list[dict[str, Any]] = []
+        query: dict[str, Any] = {"register_id": register_id, "num": 1000, **params}
+        with self.client() as client:
+            while True:
+                response = client.get(self.journals + "/journal-entries", params=query)
+                assert response.status_code == 200, response.text
+                page = response.json()
+                entries.extend(page["items"])
+                if not page.get("next"):
+                    return entries
+                query = {"next": page["next"], "num": query.get("num", 1000)}
+
+
+def start_sim(chain: ChainConfig, api: ApiConfig | None = None) -> Sim:
+    app = SimulatorApp(chain, api or ApiConfig())
+    server = SimServer(app, slow_seconds=3.0)
+    server.start()
+    return Sim(app, server)
+
+
+@pytest.fixture(scope="session")
+def sim() -> Iterator[Sim]:
+    handle = start_sim(SHARED_CHAIN)
+    yield handle
+    handle.server.stop()
+
+
+@pytest.fixture
+def fresh_sim() -> Iterator[Sim]:
+    handle = start_sim(ChainConfig(seed=7, stores=2, days=3, products=100))
+    yield handle
+    handle.server.stop()
