@@ -24,20 +24,68 @@ GOAL_ORDERS_PER_SECOND = 20_000
 PAGE = 1000
 AUTH = ("1500-1", "sitoo-demo")
 PROJECTION = "orderid,orderdate,registerid,moneytotal_gross_all,orderitems,payments"
-ALL_FIELDS = ",".join([
-    "orderid", "eshopid", "externalid", "creditorderid", "checkouttypeid", "deliverytypeid",
-    "email", "namefirst", "namelast", "personalid", "company", "phone", "invoice_address",
-    "invoice_address2", "invoice_zip", "invoice_city", "invoice_state", "invoice_countryid",
-    "delivery_address", "delivery_address2", "delivery_zip", "delivery_city", "delivery_state",
-    "delivery_countryid", "comment", "commentinternal", "customerref", "checkoutref",
-    "moneytotal_net", "moneytotal_vat", "moneycheckout_net", "moneycheckout_vat",
-    "moneytotal_gross_checkout", "moneydelivery_net", "moneydelivery_vat",
-    "moneytotal_gross_delivery", "moneyfinal_net", "moneyfinal_vat", "moneyfinal_salestax",
-    "moneytotal_gross_roundoff", "moneytotal_gross_all", "checkouttypename", "checkoutmethodid",
-    "checkoutmethodsubid", "deliverytypename", "orderdate", "orderstateid", "paymentstateid",
-    "ordertypeid", "userid_staff", "registerid", "warehouseid", "datereserved", "currencycode",
-    "additionaldata", "orderitems", "payments", "reservedpayments", "orderlogitems",
-])
+ALL_FIELD_NAMES = (
+    "orderid",
+    "eshopid",
+    "externalid",
+    "creditorderid",
+    "checkouttypeid",
+    "deliverytypeid",
+    "email",
+    "namefirst",
+    "namelast",
+    "personalid",
+    "company",
+    "phone",
+    "invoice_address",
+    "invoice_address2",
+    "invoice_zip",
+    "invoice_city",
+    "invoice_state",
+    "invoice_countryid",
+    "delivery_address",
+    "delivery_address2",
+    "delivery_zip",
+    "delivery_city",
+    "delivery_state",
+    "delivery_countryid",
+    "comment",
+    "commentinternal",
+    "customerref",
+    "checkoutref",
+    "moneytotal_net",
+    "moneytotal_vat",
+    "moneycheckout_net",
+    "moneycheckout_vat",
+    "moneytotal_gross_checkout",
+    "moneydelivery_net",
+    "moneydelivery_vat",
+    "moneytotal_gross_delivery",
+    "moneyfinal_net",
+    "moneyfinal_vat",
+    "moneyfinal_salestax",
+    "moneytotal_gross_roundoff",
+    "moneytotal_gross_all",
+    "checkouttypename",
+    "checkoutmethodid",
+    "checkoutmethodsubid",
+    "deliverytypename",
+    "orderdate",
+    "orderstateid",
+    "paymentstateid",
+    "ordertypeid",
+    "userid_staff",
+    "registerid",
+    "warehouseid",
+    "datereserved",
+    "currencycode",
+    "additionaldata",
+    "orderitems",
+    "payments",
+    "reservedpayments",
+    "orderlogitems",
+)
+ALL_FIELDS = ",".join(ALL_FIELD_NAMES)
 
 
 @dataclass
@@ -63,7 +111,9 @@ def start_simulator(*args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sitoo_wh.cli", "simulator", "serve", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
@@ -104,8 +154,10 @@ def run(stores: int = 10, days: int = 60) -> list[Pass]:
     try:
         health = httpx.get(f"{url}/_sim/health").json()["world"]
         total = health["orders"]
-        print(f"simulator: {total} orders ({health['order_lines']} lines) generated and "
-              f"pre-serialised in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"simulator: {total} orders ({health['order_lines']} lines) generated and "
+            f"pre-serialised in {time.perf_counter() - t0:.1f} s"
+        )
         base = f"{url}/v2/accounts/1500"
         passes = []
         for label, clients, fields in (
@@ -122,8 +174,10 @@ def run(stores: int = 10, days: int = 60) -> list[Pass]:
         proc.terminate()
         proc.wait(timeout=30)
     for p in passes:
-        print(f"  {p.label:<26} {p.orders:>8} orders in {p.seconds:6.2f} s = "
-              f"{p.rate:>9,.0f} orders/s   ratio to 20k goal {p.rate / GOAL_ORDERS_PER_SECOND:5.2f}")
+        print(
+            f"  {p.label:<26} {p.orders:>8} orders in {p.seconds:6.2f} s = "
+            f"{p.rate:>9,.0f} orders/s   ratio to 20k goal {p.rate / GOAL_ORDERS_PER_SECOND:5.2f}"
+        )
     return passes
 
 

@@ -8,13 +8,43 @@ from zoneinfo import ZoneInfo
 
 # (opening hour, closing hour) in local time, Monday=0 … Sunday=6.
 OPENING_HOURS: dict[int, tuple[int, int]] = {
-    0: (10, 19), 1: (10, 19), 2: (10, 19), 3: (10, 19), 4: (10, 19), 5: (10, 17), 6: (11, 16),
+    0: (10, 19),
+    1: (10, 19),
+    2: (10, 19),
+    3: (10, 19),
+    4: (10, 19),
+    5: (10, 17),
+    6: (11, 16),
 }
 WEEKDAY_FACTOR = (0.80, 0.85, 0.90, 1.00, 1.20, 1.45, 0.90)
 MONTH_FACTOR = (0.80, 0.75, 0.85, 0.90, 0.95, 1.00, 0.90, 0.95, 0.95, 1.00, 1.10, 1.50)
 # Relative traffic per local hour of the day (index = hour).
-HOUR_WEIGHTS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.7, 0.9, 1.3, 1.4, 1.1, 1.0, 1.2, 1.5, 1.4, 0.8,
-                0.5, 0, 0, 0)
+HOUR_WEIGHTS = (
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0.7,
+    0.9,
+    1.3,
+    1.4,
+    1.1,
+    1.0,
+    1.2,
+    1.5,
+    1.4,
+    0.8,
+    0.5,
+    0,
+    0,
+    0,
+)
 
 
 def _black_friday(year: int) -> date:
@@ -57,8 +87,9 @@ def local_epoch(tz: str, day: date, seconds: int) -> int:
     """Unix time of `seconds` after local midnight of `day` in the time zone `tz`."""
     hours, rest = divmod(seconds, 3600)
     days, hours = divmod(hours, 24)
-    local = datetime.combine(day + timedelta(days=days), time(hours, rest // 60, rest % 60),
-                             tzinfo=ZoneInfo(tz))
+    local = datetime.combine(
+        day + timedelta(days=days), time(hours, rest // 60, rest % 60), tzinfo=ZoneInfo(tz)
+    )
     return int(local.timestamp())
 
 

@@ -94,13 +94,48 @@ def _payment_types(mobile_name: str, mobile_method: int) -> tuple[PaymentType, .
 
 
 COUNTRIES: tuple[Country, ...] = (
-    Country("SE", 1, "Nordlys Sverige", "nordlys.se", "SEK", "Europe/Stockholm", 100,
-            "Nordlys Retail AB", "556677-8899", "sv", _payment_types("Swish", 710), "Swish"),
-    Country("NO", 2, "Nordlys Norge", "nordlys.no", "NOK", "Europe/Oslo", 100,
-            "Nordlys Retail Norge AS", "987654321", "nb", _payment_types("Vipps", 800), "Vipps"),
-    Country("FI", 3, "Nordlys Suomi", "nordlys.fi", "EUR", "Europe/Helsinki", 5,
-            "Nordlys Retail Oy", "2345678-9", "fi", _payment_types("MobilePay", 800),
-            "MobilePay"),
+    Country(
+        "SE",
+        1,
+        "Nordlys Sverige",
+        "nordlys.se",
+        "SEK",
+        "Europe/Stockholm",
+        100,
+        "Nordlys Retail AB",
+        "556677-8899",
+        "sv",
+        _payment_types("Swish", 710),
+        "Swish",
+    ),
+    Country(
+        "NO",
+        2,
+        "Nordlys Norge",
+        "nordlys.no",
+        "NOK",
+        "Europe/Oslo",
+        100,
+        "Nordlys Retail Norge AS",
+        "987654321",
+        "nb",
+        _payment_types("Vipps", 800),
+        "Vipps",
+    ),
+    Country(
+        "FI",
+        3,
+        "Nordlys Suomi",
+        "nordlys.fi",
+        "EUR",
+        "Europe/Helsinki",
+        5,
+        "Nordlys Retail Oy",
+        "2345678-9",
+        "fi",
+        _payment_types("MobilePay", 800),
+        "MobilePay",
+    ),
 )
 COUNTRY_BY_CODE = {c.code: c for c in COUNTRIES}
 
@@ -123,10 +158,45 @@ STORE_SITES: tuple[tuple[str, str, str, str, str, str, int], ...] = (
     ("SE", "Jönköping", "Östra Storgatan 9", "553 21", "57.7826", "14.1618", 1),
 )
 
-FIRST_NAMES = ("Anna", "Erik", "Sofia", "Lars", "Maja", "Johan", "Elin", "Oskar", "Ida", "Nils",
-               "Ingrid", "Ola", "Kari", "Aino", "Mikko", "Emma", "Jukka", "Åsa", "Björn", "Sanna")
-LAST_NAMES = ("Andersson", "Berg", "Lindqvist", "Nilsson", "Hansen", "Johansen", "Virtanen",
-              "Korhonen", "Ström", "Ek", "Sjöberg", "Dahl", "Lehtonen", "Öberg", "Bakke")
+FIRST_NAMES = (
+    "Anna",
+    "Erik",
+    "Sofia",
+    "Lars",
+    "Maja",
+    "Johan",
+    "Elin",
+    "Oskar",
+    "Ida",
+    "Nils",
+    "Ingrid",
+    "Ola",
+    "Kari",
+    "Aino",
+    "Mikko",
+    "Emma",
+    "Jukka",
+    "Åsa",
+    "Björn",
+    "Sanna",
+)
+LAST_NAMES = (
+    "Andersson",
+    "Berg",
+    "Lindqvist",
+    "Nilsson",
+    "Hansen",
+    "Johansen",
+    "Virtanen",
+    "Korhonen",
+    "Ström",
+    "Ek",
+    "Sjöberg",
+    "Dahl",
+    "Lehtonen",
+    "Öberg",
+    "Bakke",
+)
 
 
 @dataclass(frozen=True)
@@ -355,23 +425,64 @@ def build_catalog(config: ChainConfig) -> Catalog:
             )
         name = f"Nordlys {city}"
         stores.append(
-            Store(storeid, country, externalid, name, city, street, zipcode, lat, lon, size,
-                  warehouseid, tuple(store_registers), tuple(store_staff))
+            Store(
+                storeid,
+                country,
+                externalid,
+                name,
+                city,
+                street,
+                zipcode,
+                lat,
+                lon,
+                size,
+                warehouseid,
+                tuple(store_registers),
+                tuple(store_staff),
+            )
         )
         warehouses.append(
-            Warehouse(warehouseid, country.eshopid, storeid, f"{name} Store", f"WH-{externalid}",
-                      country.currency, code.lower(), street, zipcode, city)
+            Warehouse(
+                warehouseid,
+                country.eshopid,
+                storeid,
+                f"{name} Store",
+                f"WH-{externalid}",
+                country.currency,
+                code.lower(),
+                street,
+                zipcode,
+                city,
+            )
         )
         registers.extend(store_registers)
         staff.extend(store_staff)
 
-    central = Warehouse(config.stores + 1, 1, None, "Central Warehouse", "DC-01", "SEK", "se",
-                        "Lagervägen 4", "136 50", "Haninge")
+    central = Warehouse(
+        config.stores + 1,
+        1,
+        None,
+        "Central Warehouse",
+        "DC-01",
+        "SEK",
+        "se",
+        "Lagervägen 4",
+        "136 50",
+        "Haninge",
+    )
     warehouses.append(central)
 
     customers = tuple(
-        Staff(make_guid(rng), "", FIRST_NAMES[i % 20], LAST_NAMES[i % 15],
-              f"customer{i + 1}@example.com", 0, 0, created + i * 7_200)
+        Staff(
+            make_guid(rng),
+            "",
+            FIRST_NAMES[i % 20],
+            LAST_NAMES[i % 15],
+            f"customer{i + 1}@example.com",
+            0,
+            0,
+            created + i * 7_200,
+        )
         for i in range(25)
     )
 
@@ -400,9 +511,9 @@ def build_catalog(config: ChainConfig) -> Catalog:
                 model = 100 + n // 5
                 colour = COLOURS[rng.randrange(len(COLOURS))]
                 if group.index <= 3:
-                    size = SIZES[n % 5]
-                    attributes = f"Color: {colour}, Size: {size}"
-                    sku = f"{group.code}-{model}-{colour[:3].upper()}-{size}"
+                    size_label = SIZES[n % 5]
+                    attributes = f"Color: {colour}, Size: {size_label}"
+                    sku = f"{group.code}-{model}-{colour[:3].upper()}-{size_label}"
                 else:
                     attributes = f"Color: {colour}" if group.kind == "standard" else ""
                     sku = f"{group.code}-{model}-{n % 5 + 1:02d}"

@@ -44,31 +44,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     chain.add_argument("--seed", type=int, default=42)
     chain.add_argument("--stores", type=int, default=10)
     chain.add_argument("--days", type=int, default=120)
-    chain.add_argument("--end-date", type=date.fromisoformat, default=DEFAULT_END_DATE,
-                       help="last trading day (YYYY-MM-DD); the clock starts the next midnight UTC")
-    chain.add_argument("--scale", type=float, default=1.0,
-                       help="traffic multiplier (about 8 gives one million order lines)")
+    chain.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        default=DEFAULT_END_DATE,
+        help="last trading day (YYYY-MM-DD); the clock starts the next midnight UTC",
+    )
+    chain.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="traffic multiplier (about 8 gives one million order lines)",
+    )
     chain.add_argument("--products", type=int, default=2000)
-    chain.add_argument("--offline-rate", type=float, default=0.03,
-                       help="share of register-days that go offline and upload late")
-    chain.add_argument("--zreport-drop-rate", type=float, default=0.0,
-                       help="share of Z-reports never uploaded (creates sequence gaps)")
-    chain.add_argument("--no-practice-orders", action="store_true",
-                       help="practice-mode receipts create no orders")
-    chain.add_argument("--prewarm", action="store_true",
-                       help="serialise every record at start-up (slower start, fastest first read)")
+    chain.add_argument(
+        "--offline-rate",
+        type=float,
+        default=0.03,
+        help="share of register-days that go offline and upload late",
+    )
+    chain.add_argument(
+        "--zreport-drop-rate",
+        type=float,
+        default=0.0,
+        help="share of Z-reports never uploaded (creates sequence gaps)",
+    )
+    chain.add_argument(
+        "--no-practice-orders", action="store_true", help="practice-mode receipts create no orders"
+    )
+    chain.add_argument(
+        "--prewarm",
+        action="store_true",
+        help="serialise every record at start-up (slower start, fastest first read)",
+    )
     api = parser.add_argument_group("API behaviour")
     api.add_argument("--account-id", type=int, default=DEFAULT_ACCOUNT_ID)
     api.add_argument("--api-id", default=DEFAULT_API_ID)
     api.add_argument("--password", default=DEFAULT_PASSWORD)
-    api.add_argument("--rate-limit", type=float, default=0.0,
-                     help="requests per second per API user; 0 = unlimited")
+    api.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0.0,
+        help="requests per second per API user; 0 = unlimited",
+    )
     api.add_argument("--burst", type=int, default=20, help="token-bucket size")
     api.add_argument("--no-retry-after", action="store_true", help="omit Retry-After on 429")
     api.add_argument("--latency-ms", type=float, default=0.0)
     api.add_argument("--jitter-ms", type=float, default=0.0)
-    api.add_argument("--fault", type=_fault, action="append", default=[], metavar="NAME=RATE",
-                     help=f"inject a fault; names: {', '.join(FAULT_NAMES)}")
+    api.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="NAME=RATE",
+        help=f"inject a fault; names: {', '.join(FAULT_NAMES)}",
+    )
     api.add_argument("--fault-seed", type=int, default=7)
     api.add_argument("--slow-seconds", type=float, default=30.0)
     api.add_argument("--max-page-size", type=int, default=1000)
@@ -80,18 +110,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def configs_from_args(args: argparse.Namespace) -> tuple[ChainConfig, ApiConfig]:
     chain = ChainConfig(
-        seed=args.seed, stores=args.stores, days=args.days, end_date=args.end_date,
-        scale=args.scale, products=args.products, account_id=args.account_id,
-        practice_orders=not args.no_practice_orders, offline_rate=args.offline_rate,
+        seed=args.seed,
+        stores=args.stores,
+        days=args.days,
+        end_date=args.end_date,
+        scale=args.scale,
+        products=args.products,
+        account_id=args.account_id,
+        practice_orders=not args.no_practice_orders,
+        offline_rate=args.offline_rate,
         zreport_drop_rate=args.zreport_drop_rate,
     )
     api = ApiConfig(
-        api_id=args.api_id, password=args.password, rate_limit=args.rate_limit,
-        rate_burst=args.burst, retry_after=not args.no_retry_after, latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms, faults=dict(args.fault), fault_seed=args.fault_seed,
-        slow_seconds=args.slow_seconds, max_page_size=args.max_page_size,
-        page_size_policy=args.page_size_policy, zreport_max=args.zreport_max,
-        unknown_params=args.unknown_params, journals_error_style=args.journals_error_style,
+        api_id=args.api_id,
+        password=args.password,
+        rate_limit=args.rate_limit,
+        rate_burst=args.burst,
+        retry_after=not args.no_retry_after,
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        faults=dict(args.fault),
+        fault_seed=args.fault_seed,
+        slow_seconds=args.slow_seconds,
+        max_page_size=args.max_page_size,
+        page_size_policy=args.page_size_policy,
+        zreport_max=args.zreport_max,
+        unknown_params=args.unknown_params,
+        journals_error_style=args.journals_error_style,
     )
     return chain, api
 
@@ -107,30 +152,41 @@ def environment_lines(url: str, chain: ChainConfig, api: ApiConfig) -> list[str]
     ]
 
 
-def build_server(chain: ChainConfig, api: ApiConfig, host: str, port: int,
-                 prewarm: bool = False) -> SimServer:
+def build_server(
+    chain: ChainConfig, api: ApiConfig, host: str, port: int, prewarm: bool = False
+) -> SimServer:
     started = time.monotonic()
     app = SimulatorApp(chain, api)
     if prewarm:
         app.world.prewarm()
     summary = app.world.summary()
-    logger.info("chain generated in %.1f s: %s orders, %s order lines, %s Z-reports",
-                time.monotonic() - started, summary["orders"], summary["order_lines"],
-                summary["zreports"])
+    logger.info(
+        "chain generated in %.1f s: %s orders, %s order lines, %s Z-reports",
+        time.monotonic() - started,
+        summary["orders"],
+        summary["order_lines"],
+        summary["zreports"],
+    )
     return SimServer(app, host=host, port=port, slow_seconds=api.slow_seconds)
 
 
 def serve(args: argparse.Namespace) -> int:
     chain, api = configs_from_args(args)
-    print(f"Generating the synthetic chain (seed {chain.seed}, {chain.stores} stores, "
-          f"{chain.days} days to {chain.end_date}) …", flush=True)
+    print(
+        f"Generating the synthetic chain (seed {chain.seed}, {chain.stores} stores, "
+        f"{chain.days} days to {chain.end_date}) …",
+        flush=True,
+    )
     server = build_server(chain, api, args.host, args.port, args.prewarm)
     print(f"Sitoo API simulator listening on {server.url}", flush=True)
     print("Point sitoo-wh at it with:", flush=True)
     for line in environment_lines(server.url, chain, api):
         print(f"  {line}", flush=True)
-    print("Control (not part of the Sitoo API): GET /_sim/health, POST /_sim/advance?hours=N, "
-          "POST /_sim/faults, POST /_sim/reset. Ctrl-C stops.", flush=True)
+    print(
+        "Control (not part of the Sitoo API): GET /_sim/health, POST /_sim/advance?hours=N, "
+        "POST /_sim/faults, POST /_sim/reset. Ctrl-C stops.",
+        flush=True,
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

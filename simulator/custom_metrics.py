@@ -38,12 +38,24 @@ class Metric:
     format: str
 
     def document(self) -> dict[str, str]:
-        return {"key": self.key, "grouping": self.grouping, "type": self.type,
-                "format": self.format}
+        return {
+            "key": self.key,
+            "grouping": self.grouping,
+            "type": self.type,
+            "format": self.format,
+        }
 
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _decimals(value: Decimal | int) -> int:
+    """How many decimal places a parsed JSON number has."""
+    if isinstance(value, int):
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def parse_date(raw: Any, where: str) -> date:
@@ -94,7 +106,7 @@ class CustomMetricsStore:
             self.values[key] = {}
             return metric
 
-    def list(self, keys: list[str] | None) -> list[Metric]:
+    def find(self, keys: list[str] | None) -> list[Metric]:
         with self.lock:
             return [m for k, m in sorted(self.metrics.items()) if keys is None or k in keys]
 
@@ -121,8 +133,9 @@ class CustomMetricsStore:
         if metric.grouping in ("store", "date_store"):
             store_id = item.get("store_id")
             if not isinstance(store_id, str) or not store_id:
-                raise MetricError(400, f"{where}: store_id is required for grouping "
-                                       f"{metric.grouping}")
+                raise MetricError(
+                    400, f"{where}: store_id is required for grouping {metric.grouping}"
+                )
             store = store_id
         value: dict[str, Any] = {"key": metric.key}
         if day:
@@ -131,7 +144,7 @@ class CustomMetricsStore:
             value["store_id"] = store
         if metric.type == "scalar":
             scalar = item.get("value_scalar")
-            if not _number(scalar):
+            if not isinstance(scalar, (int, Decimal)) or isinstance(scalar, bool):
                 raise MetricError(400, f"{where}: value_scalar must be a number")
             self._check_format(metric, scalar, where)
             value["value_scalar"] = scalar
@@ -140,27 +153,29 @@ class CustomMetricsStore:
             if not isinstance(series, dict):
                 raise MetricError(400, f"{where}: value_series must be an object")
             if not isinstance(series.get("total_count"), int) or not _number(
-                    series.get("total_value")):
+                series.get("total_value")
+            ):
                 raise MetricError(400, f"{where}: value_series needs total_count and total_value")
             points = series.get("series")
             if not isinstance(points, list) or not all(
-                    isinstance(p, dict) and isinstance(p.get("label"), str)
-                    and _number(p.get("value")) for p in points):
+                isinstance(p, dict) and isinstance(p.get("label"), str) and _number(p.get("value"))
+                for p in points
+            ):
                 raise MetricError(400, f"{where}: series must be a list of {{label, value}}")
             for p in points:
                 self._check_format(metric, p["value"], where)
-            value["value_series"] = {"total_count": series["total_count"],
-                                     "total_value": series["total_value"],
-                                     "series": [{"label": p["label"], "value": p["value"]}
-                                                for p in points]}
+            value["value_series"] = {
+                "total_count": series["total_count"],
+                "total_value": series["total_value"],
+                "series": [{"label": p["label"], "value": p["value"]} for p in points],
+            }
         return metric.key, (day, store), value
 
     @staticmethod
     def _check_format(metric: Metric, number: Decimal | int, where: str) -> None:
         if metric.format == "integer" and not isinstance(number, int):
             raise MetricError(400, f"{where}: format integer needs a whole number")
-        if metric.format == "money" and isinstance(number, Decimal) and (
-                number.as_tuple().exponent < -2):  # type: ignore[operator]
+        if metric.format == "money" and _decimals(number) > 2:
             raise MetricError(400, f"{where}: format money allows at most two decimals")
 
     def put(self, body: Any) -> list[dict[str, Any]]:
@@ -173,18 +188,28 @@ class CustomMetricsStore:
                 self.values[key][slot] = value
             return [value for _, _, value in checked]
 
-    def _matches(self, metric: Metric, slot: tuple[str, str], first: date | None,
-                 num_days: int, store_id: str | None) -> bool:
+    def _matches(
+        self,
+        metric: Metric,
+        slot: tuple[str, str],
+        first: date | None,
+        num_days: int,
+        store_id: str | None,
+    ) -> bool:
         day, store = slot
         if metric.grouping in ("date", "date_store") and first is not None:
             last = first + timedelta(days=num_days - 1)
             if not first.isoformat() <= day <= last.isoformat():
                 return False
-        return not (metric.grouping in ("store", "date_store") and store_id is not None
-                    and store != store_id)
+        return not (
+            metric.grouping in ("store", "date_store")
+            and store_id is not None
+            and store != store_id
+        )
 
-    def get_values(self, keys: list[str] | None, first: date | None, num_days: int,
-                   store_id: str | None) -> list[dict[str, Any]]:
+    def get_values(
+        self, keys: list[str] | None, first: date | None, num_days: int, store_id: str | None
+    ) -> list[dict[str, Any]]:
         if not 1 <= num_days <= MAX_NUM_DAYS:
             raise MetricError(400, f"num_days must be between 1 and {MAX_NUM_DAYS}")
         with self.lock:
@@ -198,16 +223,18 @@ class CustomMetricsStore:
                         out.append(self.values[key][slot])
             return out
 
-    def delete_values(self, key: str, first: date | None, num_days: int,
-                      store_id: str | None) -> int:
+    def delete_values(
+        self, key: str, first: date | None, num_days: int, store_id: str | None
+    ) -> int:
         if not 1 <= num_days <= MAX_NUM_DAYS:
             raise MetricError(400, f"num_days must be between 1 and {MAX_NUM_DAYS}")
         with self.lock:
             metric = self.metrics.get(key)
             if metric is None:
                 raise MetricError(404, f"Custom metric {key} does not exist")
-            doomed = [s for s in self.values[key]
-                      if self._matches(metric, s, first, num_days, store_id)]
+            doomed = [
+                s for s in self.values[key] if self._matches(metric, s, first, num_days, store_id)
+            ]
             for slot in doomed:
                 del self.values[key][slot]
             return len(doomed)
@@ -228,7 +255,8 @@ def render_value(value: dict[str, Any]) -> dict[str, Any]:
         out["value_series"] = {
             "total_count": series["total_count"],
             "total_value": to_json_number(series["total_value"]),
-            "series": [{"label": p["label"], "value": to_json_number(p["value"])}
-                       for p in series["series"]],
+            "series": [
+                {"label": p["label"], "value": to_json_number(p["value"])} for p in series["series"]
+            ],
         }
     return out

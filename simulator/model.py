@@ -131,8 +131,14 @@ EV_STOCK = "stock"
 EV_ZREPORT = "zreport"
 EV_JOURNAL = "journal"
 EV_PRODUCT = "product"
-EVENT_ORDER = {EV_PRODUCT: 0, EV_ORDER: 1, EV_ORDER_UPDATE: 2, EV_STOCK: 3, EV_JOURNAL: 4,
-               EV_ZREPORT: 5}
+EVENT_ORDER = {
+    EV_PRODUCT: 0,
+    EV_ORDER: 1,
+    EV_ORDER_UPDATE: 2,
+    EV_STOCK: 3,
+    EV_JOURNAL: 4,
+    EV_ZREPORT: 5,
+}
 
 
 @dataclass

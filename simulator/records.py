@@ -115,8 +115,14 @@ def customer_email(receipt: Receipt, catalog: Catalog) -> str:
     return customer.email if customer else ""
 
 
-def order_document(receipt: Receipt, *, orderstateid: int, paymentstateid: int,
-                   catalog: Catalog, log: list[dict[str, Any]]) -> dict[str, Any]:
+def order_document(
+    receipt: Receipt,
+    *,
+    orderstateid: int,
+    paymentstateid: int,
+    catalog: Catalog,
+    log: list[dict[str, Any]],
+) -> dict[str, Any]:
     """The full `order` object (what a single-order GET returns)."""
     store = receipt.store
     customer = order_customer(receipt, catalog)
@@ -126,8 +132,12 @@ def order_document(receipt: Receipt, *, orderstateid: int, paymentstateid: int,
         creditorderid = receipt.original.orderid
         additional["pos-originalsales-orderid"] = str(receipt.original.orderid)
         additional["refundreasoncode-reasoncode"] = "RC" + str(receipt.seq % 4 + 1)
-        additional["refundreasoncode-comment"] = ("Wrong size", "Changed mind", "Defect",
-                                                   "Gift return")[receipt.seq % 4]
+        additional["refundreasoncode-comment"] = (
+            "Wrong size",
+            "Changed mind",
+            "Defect",
+            "Gift return",
+        )[receipt.seq % 4]
     if receipt.source is not None:
         additional["pos-sourceorderid"] = str(receipt.source.orderid)
     if receipt.kind == PRACTICE:
@@ -139,9 +149,19 @@ def order_document(receipt: Receipt, *, orderstateid: int, paymentstateid: int,
     reserved: list[dict[str, Any]] = []
     payments = [_payment(p) for p in receipt.payments]
     if receipt.kind == BOOKING:
-        reserved = [{"id": f"R{receipt.seq}", "name": p["name"], "moneyreserved": p["moneyamount"],
-                     "externalid": "", "reftype": p["reftype"], "refid": p["refid"],
-                     "cardissuer": p["cardissuer"], "additionaldata": {}} for p in payments]
+        reserved = [
+            {
+                "id": f"R{receipt.seq}",
+                "name": p["name"],
+                "moneyreserved": p["moneyamount"],
+                "externalid": "",
+                "reftype": p["reftype"],
+                "refid": p["refid"],
+                "cardissuer": p["cardissuer"],
+                "additionaldata": {},
+            }
+            for p in payments
+        ]
         payments = []
     return {
         "orderid": receipt.orderid,
@@ -156,10 +176,18 @@ def order_document(receipt: Receipt, *, orderstateid: int, paymentstateid: int,
         "personalid": "",
         "company": "",
         "phone": "",
-        "invoice_address": "", "invoice_address2": "", "invoice_zip": "", "invoice_city": "",
-        "invoice_state": "", "invoice_countryid": "",
-        "delivery_address": "", "delivery_address2": "", "delivery_zip": "", "delivery_city": "",
-        "delivery_state": "", "delivery_countryid": "",
+        "invoice_address": "",
+        "invoice_address2": "",
+        "invoice_zip": "",
+        "invoice_city": "",
+        "invoice_state": "",
+        "invoice_countryid": "",
+        "delivery_address": "",
+        "delivery_address2": "",
+        "delivery_zip": "",
+        "delivery_city": "",
+        "delivery_state": "",
+        "delivery_countryid": "",
         "comment": "",
         "commentinternal": "",
         "customerref": "",
@@ -209,12 +237,19 @@ def initial_state(receipt: Receipt) -> tuple[int, int]:
 
 def order_log(receipt: Receipt, at: int) -> list[dict[str, Any]]:
     register = receipt.register
-    log: list[dict[str, Any]] = [{"datelog": at, "orderlogtypeid": 0, "strvalue": None,
-                                  "fvalue": None}]
+    log: list[dict[str, Any]] = [
+        {"datelog": at, "orderlogtypeid": 0, "strvalue": None, "fvalue": None}
+    ]
     if receipt.receipt_no is not None:
-        log.append({"datelog": at, "orderlogtypeid": 999, "fvalue": None,
-                    "strvalue": f"Register {register.registernumber} ({register.registerkey})\n"
-                                f"Receipt #{receipt.receipt_no}\n{receipt.staff.externalid}"})
+        log.append(
+            {
+                "datelog": at,
+                "orderlogtypeid": 999,
+                "fvalue": None,
+                "strvalue": f"Register {register.registernumber} ({register.registerkey})\n"
+                f"Receipt #{receipt.receipt_no}\n{receipt.staff.externalid}",
+            }
+        )
         log.append({"datelog": at, "orderlogtypeid": 70, "strvalue": None, "fvalue": 10})
     return log
 
@@ -235,23 +270,32 @@ def journal_receipt(receipt: Receipt) -> dict[str, Any]:
         v[2] += line.vat
         discounts = []
         if line.discount:
-            discounts.append({"discountname": line.discountname, "vouchercode": line.vouchercode,
-                              "moneydiscount": fmt_money(line.discount)})
-        items.append({
-            "additionaldata": {"item-delivered": "true",
-                               "item-productid": str(line.product.productid),
-                               "product-group-name": line.product.group.name},
-            "decimalunitquantity": "0.000",
-            "discounts": discounts,
-            "sku": line.product.sku,
-            "productname": line.product.title,
-            "quantity": line.quantity,
-            "vatvalue": rate_number(line.rate_bp),
-            "moneyprice": fmt_money(line.unit_gross),
-            "moneyrowprice": fmt_money(line.gross),
-            "moneyrownet": fmt_money(line.net),
-            "moneyrowvat": fmt_money(line.vat),
-        })
+            discounts.append(
+                {
+                    "discountname": line.discountname,
+                    "vouchercode": line.vouchercode,
+                    "moneydiscount": fmt_money(line.discount),
+                }
+            )
+        items.append(
+            {
+                "additionaldata": {
+                    "item-delivered": "true",
+                    "item-productid": str(line.product.productid),
+                    "product-group-name": line.product.group.name,
+                },
+                "decimalunitquantity": "0.000",
+                "discounts": discounts,
+                "sku": line.product.sku,
+                "productname": line.product.title,
+                "quantity": line.quantity,
+                "vatvalue": rate_number(line.rate_bp),
+                "moneyprice": fmt_money(line.unit_gross),
+                "moneyrowprice": fmt_money(line.gross),
+                "moneyrownet": fmt_money(line.net),
+                "moneyrowvat": fmt_money(line.vat),
+            }
+        )
     return {
         "additionaldata": _additional(receipt),
         "comment": "",
@@ -259,12 +303,24 @@ def journal_receipt(receipt: Receipt) -> dict[str, Any]:
         "isrefund": receipt.kind == REFUND,
         "receiptnumber": receipt.receipt_no,
         "items": items,
-        "payments": [{"name": p.ptype.name, "paymentmethodid": p.ptype.paymentmethodid,
-                      "moneyamount": fmt_money(p.amount), "cardissuer": p.cardissuer}
-                     for p in receipt.payments],
-        "vats": [{"vatvalue": rate_number(rate), "moneytotal": fmt_money(v[0]),
-                  "moneynet": fmt_money(v[1]), "moneyvat": fmt_money(v[2])}
-                 for rate, v in sorted(vats.items())],
+        "payments": [
+            {
+                "name": p.ptype.name,
+                "paymentmethodid": p.ptype.paymentmethodid,
+                "moneyamount": fmt_money(p.amount),
+                "cardissuer": p.cardissuer,
+            }
+            for p in receipt.payments
+        ],
+        "vats": [
+            {
+                "vatvalue": rate_number(rate),
+                "moneytotal": fmt_money(v[0]),
+                "moneynet": fmt_money(v[1]),
+                "moneyvat": fmt_money(v[2]),
+            }
+            for rate, v in sorted(vats.items())
+        ],
         "moneytotal": fmt_money(receipt.gross),
         "moneyroundoff": fmt_money(receipt.roundoff),
         "moneytotalpaid": fmt_money(receipt.total),
@@ -276,11 +332,17 @@ def journal_data(etype: str, data: dict[str, Any], store: Store) -> dict[str, An
     if etype in ("login", "logout", "x-report"):
         return _staff(data["staff"])
     if etype == "cash-start":
-        return {"currencycode": store.country.currency, "moneycash": fmt_money(data["moneycash"]),
-                **_staff(data["staff"])}
+        return {
+            "currencycode": store.country.currency,
+            "moneycash": fmt_money(data["moneycash"]),
+            **_staff(data["staff"]),
+        }
     if etype == "cart-item-add":
-        return {**data, "vatvalue": rate_number(data["vatvalue"]),
-                "moneyprice": fmt_money(data["moneyprice"])}
+        return {
+            **data,
+            "vatvalue": rate_number(data["vatvalue"]),
+            "moneyprice": fmt_money(data["moneyprice"]),
+        }
     if etype == "cart-payment-add":
         return {**data, "moneyamount": fmt_money(data["moneyamount"])}
     if etype == "receipt":
@@ -393,8 +455,9 @@ def product_group_documents(country: Country, on: date) -> list[dict[str, Any]]:
     ]
 
 
-def product_document(product: Product, country: Country, on: date, price: int,
-                     datemodified: int) -> dict[str, Any]:
+def product_document(
+    product: Product, country: Country, on: date, price: int, datemodified: int
+) -> dict[str, Any]:
     rate = vat_rate_bp(country.code, product.group.kind, on)
     currency = country.currency
     return {

@@ -22,7 +22,6 @@ from simulator.catalog import (
     Catalog,
     PaymentType,
     Product,
-    Register,
     Staff,
     Store,
     vat_rate_bp,
@@ -75,6 +74,16 @@ class Session:
     updates: list[SourceUpdate] = field(default_factory=list)
     entries: list[tuple[int, str, dict[str, Any], bool]] = field(default_factory=list)
 
+    def late_upload(self, t: int) -> int | None:
+        """When something made at `t` reaches the backend if the register was offline then."""
+        if (
+            self.offline_from is not None
+            and self.upload_time is not None
+            and t >= self.offline_from
+        ):
+            return self.upload_time
+        return None
+
 
 class Trader:
     """Plays the chain forward one day at a time, remembering what later days depend on."""
@@ -93,7 +102,9 @@ class Trader:
             s.storeid: deque() for s in catalog.stores
         }
         self.pickups: dict[tuple[date, int], list[Receipt]] = {}
-        self.sold_since_delivery: dict[int, dict[str, int]] = {s.storeid: {} for s in catalog.stores}
+        self.sold_since_delivery: dict[int, dict[str, int]] = {
+            s.storeid: {} for s in catalog.stores
+        }
         self.central_sold: dict[str, int] = {}
         self.prices: dict[tuple[int, str], int] = {}
         self.next_delivery_ref = 1
@@ -103,8 +114,9 @@ class Trader:
         self.seq += 1
         return self.seq
 
-    def _event(self, time: int, kind: str, payload: Any, extra: dict[str, Any] | None = None
-               ) -> Event:
+    def _event(
+        self, time: int, kind: str, payload: Any, extra: dict[str, Any] | None = None
+    ) -> Event:
         self.event_seq += 1
         return Event(time, EVENT_ORDER[kind], self.event_seq, kind, payload, extra)
 
@@ -112,19 +124,40 @@ class Trader:
         return self.prices.get((product.productid, currency), product.price[currency])
 
     def _pick_product(self) -> Product:
-        group = self.rng.choices(PRODUCT_GROUPS[:13], weights=[g.weight for g in PRODUCT_GROUPS[:13]])[0]
+        group = self.rng.choices(
+            PRODUCT_GROUPS[:13], weights=[g.weight for g in PRODUCT_GROUPS[:13]]
+        )[0]
         items = self.catalog.products_by_group[group.index]
         # Popular items sell more: a skew towards the start of each group's list.
         return items[int(len(items) * self.rng.random() ** 1.8)]
 
-    def _line(self, store: Store, product: Product, quantity: int, day: date,
-              discount: int = 0, vouchercode: str = "", discountname: str = "") -> Line:
+    def _line(
+        self,
+        store: Store,
+        product: Product,
+        quantity: int,
+        day: date,
+        discount: int = 0,
+        vouchercode: str = "",
+        discountname: str = "",
+    ) -> Line:
         rate = vat_rate_bp(store.country.code, product.group.kind, day)
         unit = self.price(product, store.country.currency)
         gross = unit * quantity - discount
         vat = vat_of_gross(gross, rate)
-        return Line(product, quantity, unit, gross, vat, gross - vat, rate, discount,
-                    vat_of_gross(discount, rate), vouchercode, discountname)
+        return Line(
+            product,
+            quantity,
+            unit,
+            gross,
+            vat,
+            gross - vat,
+            rate,
+            discount,
+            vat_of_gross(discount, rate),
+            vouchercode,
+            discountname,
+        )
 
     def _basket(self, store: Store, day: date) -> list[Line]:
         lines: list[Line] = []
@@ -142,8 +175,17 @@ class Trader:
             elif self.rng.random() < 0.05:
                 percent = self.rng.choice((10, 20, 30))
                 discount = (unit * quantity * percent + 50) // 100
-                lines.append(self._line(store, product, quantity, day, discount,
-                                        "discount-manual", f"Manual {percent}%"))
+                lines.append(
+                    self._line(
+                        store,
+                        product,
+                        quantity,
+                        day,
+                        discount,
+                        "discount-manual",
+                        f"Manual {percent}%",
+                    )
+                )
             elif voucher is not None:
                 code, name, percent = voucher
                 discount = (unit * quantity * percent + 50) // 100
@@ -244,13 +286,20 @@ class Trader:
         for register in active:
             state = self.registers[register.registerid]
             opener = store.staff[rng.randrange(len(store.staff))]
-            session = Session(state, store, day, open_ts - rng.randint(600, 1500),
-                              close_ts + rng.randint(300, 1500), opener)
+            session = Session(
+                state,
+                store,
+                day,
+                open_ts - rng.randint(600, 1500),
+                close_ts + rng.randint(300, 1500),
+                opener,
+            )
             self._plan_offline(session, day)
             sessions.append(session)
 
-        expected = (BASE_RECEIPTS_PER_SIZE * store.size * calendar.day_factor(day)
-                    * self.config.scale)
+        expected = (
+            BASE_RECEIPTS_PER_SIZE * store.size * calendar.day_factor(day) * self.config.scale
+        )
         count = max(1, int(rng.gauss(expected, expected * 0.12)))
         hours = list(range(open_hour, close_hour))
         weights = [calendar.HOUR_WEIGHTS[h] for h in hours]
@@ -260,8 +309,9 @@ class Trader:
         ]
         for booking in self.pickups.pop((day, store.storeid), []):
             offset = rng.randrange((close_hour - open_hour) * 3600)
-            queue.append((calendar.local_epoch(tz, day, open_hour * 3600 + offset),
-                          booking.seq, booking))
+            queue.append(
+                (calendar.local_epoch(tz, day, open_hour * 3600 + offset), booking.seq, booking)
+            )
         heapq.heapify(queue)
         while queue:
             t, _, source = heapq.heappop(queue)
@@ -281,8 +331,9 @@ class Trader:
                 if rng.random() < 0.8 and resume < close_ts:
                     heapq.heappush(queue, (resume, parked.seq, parked))
                 else:
-                    abandon = max(self._backend_time(session, session.closed),
-                                  parked.backend_time + 1)
+                    abandon = max(
+                        self._backend_time(session, session.closed), parked.backend_time + 1
+                    )
                     session.updates.append(SourceUpdate(parked, abandon, abandoned=True))
             elif roll < 0.06:
                 self._booking(session, staff, t, day)
@@ -310,7 +361,8 @@ class Trader:
         days = 1 if self.rng.random() < 0.8 else self.rng.randint(2, 3)
         open_hour = calendar.opening(day)[0]
         session.offline_from = calendar.local_epoch(
-            tz, day, (open_hour + self.rng.randint(1, 6)) * 3600 + self.rng.randrange(3600))
+            tz, day, (open_hour + self.rng.randint(1, 6)) * 3600 + self.rng.randrange(3600)
+        )
         upload_day = day + timedelta(days=days)
         upload = calendar.local_epoch(tz, upload_day, 8 * 3600 + self.rng.randrange(5400))
         session.upload_time = upload
@@ -319,9 +371,9 @@ class Trader:
             state.offline_days_left = days - 1
 
     def _backend_time(self, session: Session, pos_time: int) -> int:
-        if session.offline_from is not None and pos_time >= session.offline_from:
-            assert session.upload_time is not None
-            return session.upload_time + len(session.receipts) // 25
+        upload = session.late_upload(pos_time)
+        if upload is not None:
+            return upload + len(session.receipts) // 25
         return pos_time + self.rng.randint(1, 4)
 
     def _new_receipt(self, session: Session, staff: Staff, t: int, kind: str) -> Receipt:
@@ -337,21 +389,35 @@ class Trader:
     def _journal_cart(self, session: Session, receipt: Receipt, practice: bool) -> None:
         t = receipt.pos_time - 20 * len(receipt.lines) - 15
         for line in receipt.lines:
-            session.entries.append((t, "cart-item-add", {
-                "productid": line.product.productid,
-                "sku": line.product.sku,
-                "productname": line.product.title,
-                "quantity": line.quantity,
-                "vatvalue": line.rate_bp,
-                "moneyprice": line.unit_gross,
-            }, practice))
+            session.entries.append(
+                (
+                    t,
+                    "cart-item-add",
+                    {
+                        "productid": line.product.productid,
+                        "sku": line.product.sku,
+                        "productname": line.product.title,
+                        "quantity": line.quantity,
+                        "vatvalue": line.rate_bp,
+                        "moneyprice": line.unit_gross,
+                    },
+                    practice,
+                )
+            )
             t += 20
         for payment in receipt.payments:
-            session.entries.append((t, "cart-payment-add", {
-                "name": payment.ptype.name,
-                "paymentmethodid": payment.ptype.paymentmethodid,
-                "moneyamount": payment.amount,
-            }, practice))
+            session.entries.append(
+                (
+                    t,
+                    "cart-payment-add",
+                    {
+                        "name": payment.ptype.name,
+                        "paymentmethodid": payment.ptype.paymentmethodid,
+                        "moneyamount": payment.amount,
+                    },
+                    practice,
+                )
+            )
             t += 5
 
     def _receipt(self, session: Session, staff: Staff, t: int, kind: str, day: date) -> Receipt:
@@ -377,8 +443,18 @@ class Trader:
         """A parked cart resumed or a booking picked up: a new sale with the same items."""
         receipt = self._new_receipt(session, staff, t, SALE)
         day = session.day
-        receipt.lines = [self._line(session.store, line.product, line.quantity, day, line.discount,
-                                    line.vouchercode, line.discountname) for line in source.lines]
+        receipt.lines = [
+            self._line(
+                session.store,
+                line.product,
+                line.quantity,
+                day,
+                line.discount,
+                line.vouchercode,
+                line.discountname,
+            )
+            for line in source.lines
+        ]
         receipt.source = source
         if source.kind == BOOKING:
             card = session.store.country.payment_types[0]
@@ -386,8 +462,9 @@ class Trader:
         else:
             self._pay(receipt)
         self._finish(session, receipt, day)
-        session.updates.append(SourceUpdate(source, max(receipt.backend_time,
-                                                        source.backend_time + 1)))
+        session.updates.append(
+            SourceUpdate(source, max(receipt.backend_time, source.backend_time + 1))
+        )
 
     def _refund(self, session: Session, staff: Staff, t: int, day: date) -> bool:
         """Refund whole lines of an earlier sale, usually from this store, sometimes another."""
@@ -404,11 +481,16 @@ class Trader:
             return False
         for _ in range(3):
             sold_day, original = pool[rng.randrange(len(pool))]
-            if (original.refunded or sold_day >= day or original.backend_time >= t - 60
-                    or original.store.country is not store.country):
+            if (
+                original.refunded
+                or sold_day >= day
+                or original.backend_time >= t - 60
+                or original.store.country is not store.country
+            ):
                 continue
-            candidates = [i for i, line in enumerate(original.lines)
-                          if line.product.group.kind != "giftcard"]
+            candidates = [
+                i for i, line in enumerate(original.lines) if line.product.group.kind != "giftcard"
+            ]
             if not candidates:
                 continue
             original.refunded = True
@@ -417,10 +499,22 @@ class Trader:
             receipt.original = original
             for i in chosen:
                 line = original.lines[i]
-                receipt.lines.append(Line(line.product, -line.quantity, line.unit_gross,
-                                          -line.gross, -line.vat, -line.net, line.rate_bp,
-                                          -line.discount, -line.discount_vat, line.vouchercode,
-                                          line.discountname, i))
+                receipt.lines.append(
+                    Line(
+                        line.product,
+                        -line.quantity,
+                        line.unit_gross,
+                        -line.gross,
+                        -line.vat,
+                        -line.net,
+                        line.rate_bp,
+                        -line.discount,
+                        -line.discount_vat,
+                        line.vouchercode,
+                        line.discountname,
+                        i,
+                    )
+                )
             self._refund_payments(receipt, original)
             self._finish(session, receipt, day)
             return True
@@ -448,10 +542,12 @@ class Trader:
                 pickup_day += timedelta(days=1)
             self.pickups.setdefault((pickup_day, session.store.storeid), []).append(receipt)
         else:
-            cancel = calendar.local_epoch(session.store.country.tz, day + timedelta(days=7),
-                                          9 * 3600)
-            session.updates.append(SourceUpdate(receipt, max(cancel, receipt.backend_time + 1),
-                                                cancelled=True))
+            cancel = calendar.local_epoch(
+                session.store.country.tz, day + timedelta(days=7), 9 * 3600
+            )
+            session.updates.append(
+                SourceUpdate(receipt, max(cancel, receipt.backend_time + 1), cancelled=True)
+            )
 
     # ------------------------------------------------------------------ closing
     def _close_session(self, session: Session) -> list[Event]:
@@ -466,24 +562,37 @@ class Trader:
 
         entries = [
             (session.opened - 30, "login", {"staff": session.staff}, False),
-            (session.opened, "cash-start", {"moneycash": state.drawer, "staff": session.staff},
-             False),
+            (
+                session.opened,
+                "cash-start",
+                {"moneycash": state.drawer, "staff": session.staff},
+                False,
+            ),
         ]
         entries.extend(session.entries)
         if rng.random() < 0.05:
             entries.append((session.opened + 3 * 3600, "x-report", {"staff": session.staff}, False))
         if rng.random() < 0.03:
-            entries.append((session.opened + 4 * 3600, "printout",
-                            {"lines": ["KVITTOKOPIA", store.name]}, False))
+            entries.append(
+                (
+                    session.opened + 4 * 3600,
+                    "printout",
+                    {"lines": ["KVITTOKOPIA", store.name]},
+                    False,
+                )
+            )
 
         takings = [r for r in session.receipts if r.kind in (SALE, REFUND)]
         practice = [r for r in session.receipts if r.kind == PRACTICE]
         petty = 0
         if rng.random() < 0.1:
-            petty = -round_cash(rng.randint(5_000, 20_000) if currency != "EUR" else
-                                rng.randint(500, 2_000), unit)
+            petty = -round_cash(
+                rng.randint(5_000, 20_000) if currency != "EUR" else rng.randint(500, 2_000), unit
+            )
         bank = 0
-        cash_takings = sum(p.amount for r in takings for p in r.payments if p.ptype.paymentmethodid == 100)
+        cash_takings = sum(
+            p.amount for r in takings for p in r.payments if p.ptype.paymentmethodid == 100
+        )
         if rng.random() < 0.15 and state.drawer + cash_takings > 4 * STANDARD_FLOAT[currency]:
             bank = -round_cash((state.drawer + cash_takings) // 2, unit)
         diff = 0
@@ -492,12 +601,24 @@ class Trader:
         zreportid = state.next_zreportid
         state.next_zreportid += 1
         close_time = session.closed
-        dateadded = (session.upload_time if session.offline_from is not None
-                     and session.upload_time is not None else close_time + rng.randint(2, 30))
+        dateadded = (
+            session.upload_time
+            if session.offline_from is not None and session.upload_time is not None
+            else close_time + rng.randint(2, 30)
+        )
         zreport, drawer_after = build_zreport(
-            zreportid=zreportid, state=state, store=store, session_staff=session.staff,
-            opened=session.opened, closed=close_time, dateadded=dateadded, takings=takings,
-            practice=practice, petty=petty, bank=bank, diff=diff,
+            zreportid=zreportid,
+            state=state,
+            store=store,
+            session_staff=session.staff,
+            opened=session.opened,
+            closed=close_time,
+            dateadded=dateadded,
+            takings=takings,
+            practice=practice,
+            petty=petty,
+            bank=bank,
+            diff=diff,
             standard_float=STANDARD_FLOAT[currency],
         )
         state.drawer = drawer_after
@@ -508,22 +629,27 @@ class Trader:
         for t, etype, data, is_practice in entries:
             entry_id = state.next_entry
             state.next_entry += 1
-            if session.offline_from is not None and t >= session.offline_from:
-                assert session.upload_time is not None
-                added = session.upload_time
-            else:
-                added = t + rng.randint(0, 5)
-            entry = {"id": entry_id, "type": etype, "datecreated": t, "dateadded": added,
-                     "ispractice": is_practice, "registerid": register.registerid,
-                     "registerkey": register.registerkey, "data": data}
+            upload = session.late_upload(t)
+            added = upload if upload is not None else t + rng.randint(0, 5)
+            entry = {
+                "id": entry_id,
+                "type": etype,
+                "datecreated": t,
+                "dateadded": added,
+                "ispractice": is_practice,
+                "registerid": register.registerid,
+                "registerkey": register.registerkey,
+                "data": data,
+            }
             events.append(self._event(added, EV_JOURNAL, entry, {"store": store}))
 
         if self.rng.random() >= self.config.zreport_drop_rate:
             events.append(self._event(dateadded, EV_ZREPORT, zreport))
 
         for update in session.updates:
-            events.append(self._event(update.time, EV_ORDER_UPDATE, update.source,
-                                      update.changes()))
+            events.append(
+                self._event(update.time, EV_ORDER_UPDATE, update.source, update.changes())
+            )
         for receipt in session.receipts:
             if receipt.kind == PRACTICE and not self.config.practice_orders:
                 continue
@@ -536,12 +662,24 @@ class Trader:
         return events
 
     def _stock_for(self, receipt: Receipt) -> Event:
-        lines = [StockLine(line.product.sku, -line.quantity,
-                           line.product.pricein[receipt.store.country.currency])
-                 for line in receipt.lines if line.product.group.kind not in ("giftcard", "service")]
-        move = StockMove(receipt.store.warehouseid, receipt.store.eshopid,
-                         receipt.store.country.currency, 30 if receipt.kind == SALE else 40,
-                         "", lines, receipt)
+        lines = [
+            StockLine(
+                line.product.sku,
+                -line.quantity,
+                line.product.pricein[receipt.store.country.currency],
+            )
+            for line in receipt.lines
+            if line.product.group.kind not in ("giftcard", "service")
+        ]
+        move = StockMove(
+            receipt.store.warehouseid,
+            receipt.store.eshopid,
+            receipt.store.country.currency,
+            30 if receipt.kind == SALE else 40,
+            "",
+            lines,
+            receipt,
+        )
         return self._event(receipt.backend_time + 1, EV_STOCK, move)
 
     # ------------------------------------------------------------------ stock routines
@@ -558,13 +696,24 @@ class Trader:
                 at = calendar.local_epoch(tz, day, 6 * 3600 + self.rng.randrange(1800))
                 ref = f"TR-{self.next_delivery_ref:06d}"
                 self.next_delivery_ref += 1
-                out = StockMove(self.catalog.central_warehouse.warehouseid, 1, "SEK", 20,
-                                "Move Out",
-                                [StockLine(s, -sold[s], by_sku[s].pricein["SEK"]) for s in skus],
-                                externalid=f"{ref}-OUT")
-                inn = StockMove(store.warehouseid, store.eshopid, currency, 10, "Move In",
-                                [StockLine(s, sold[s], by_sku[s].pricein[currency]) for s in skus],
-                                externalid=f"{ref}-IN")
+                out = StockMove(
+                    self.catalog.central_warehouse.warehouseid,
+                    1,
+                    "SEK",
+                    20,
+                    "Move Out",
+                    [StockLine(s, -sold[s], by_sku[s].pricein["SEK"]) for s in skus],
+                    externalid=f"{ref}-OUT",
+                )
+                inn = StockMove(
+                    store.warehouseid,
+                    store.eshopid,
+                    currency,
+                    10,
+                    "Move In",
+                    [StockLine(s, sold[s], by_sku[s].pricein[currency]) for s in skus],
+                    externalid=f"{ref}-IN",
+                )
                 for sku in skus:
                     self.central_sold[sku] = self.central_sold.get(sku, 0) + sold[sku]
                 self.sold_since_delivery[store.storeid] = {}
@@ -572,15 +721,32 @@ class Trader:
                 events.append(self._event(at + 5, EV_STOCK, inn))
         if day.day == 1:
             products = self.catalog.products
-            picks = sorted({products[self.rng.randrange(len(products))].productid - 1
-                            for _ in range(15)})
-            lines = [StockLine(products[i].sku, self.rng.choice((-2, -1, -1, 1)),
-                               products[i].pricein[currency])
-                     for i in picks if products[i].group.kind not in ("giftcard", "service")]
+            picks = sorted(
+                {products[self.rng.randrange(len(products))].productid - 1 for _ in range(15)}
+            )
+            lines = [
+                StockLine(
+                    products[i].sku, self.rng.choice((-2, -1, -1, 1)), products[i].pricein[currency]
+                )
+                for i in picks
+                if products[i].group.kind not in ("giftcard", "service")
+            ]
             at = calendar.local_epoch(tz, day, 7 * 3600)
-            events.append(self._event(at, EV_STOCK, StockMove(
-                store.warehouseid, store.eshopid, currency, 50,
-                "Stocktaking has been completed!", lines, reasoncode="STOCKTAKING")))
+            events.append(
+                self._event(
+                    at,
+                    EV_STOCK,
+                    StockMove(
+                        store.warehouseid,
+                        store.eshopid,
+                        currency,
+                        50,
+                        "Stocktaking has been completed!",
+                        lines,
+                        reasoncode="STOCKTAKING",
+                    ),
+                )
+            )
         return events
 
     def _central_purchases(self, day: date) -> list[Event]:
@@ -592,9 +758,21 @@ class Trader:
         self.central_sold = {}
         at = calendar.local_epoch("Europe/Stockholm", day, 5 * 3600)
         ref = f"PO-{day:%Y%m%d}"
-        return [self._event(at, EV_STOCK, StockMove(
-            self.catalog.central_warehouse.warehouseid, 1, "SEK", 10, "Purchase delivery", lines,
-            externalid=ref))]
+        return [
+            self._event(
+                at,
+                EV_STOCK,
+                StockMove(
+                    self.catalog.central_warehouse.warehouseid,
+                    1,
+                    "SEK",
+                    10,
+                    "Purchase delivery",
+                    lines,
+                    externalid=ref,
+                ),
+            )
+        ]
 
     _by_sku: dict[str, Product] | None = None
 
@@ -608,13 +786,30 @@ class Trader:
         events = []
         for warehouse in self.catalog.warehouses:
             central = warehouse.storeid is None
-            lines = [StockLine(p.sku, self.rng.randint(80, 200) if central else
-                               self.rng.randint(3, 12), p.pricein[warehouse.currency])
-                     for p in self.catalog.products
-                     if p.group.kind not in ("giftcard", "service")]
-            events.append(self._event(at, EV_STOCK, StockMove(
-                warehouse.warehouseid, warehouse.eshopid, warehouse.currency, 10,
-                "Opening balance", lines, externalid=f"OB-{warehouse.warehouseid}")))
+            lines = [
+                StockLine(
+                    p.sku,
+                    self.rng.randint(80, 200) if central else self.rng.randint(3, 12),
+                    p.pricein[warehouse.currency],
+                )
+                for p in self.catalog.products
+                if p.group.kind not in ("giftcard", "service")
+            ]
+            events.append(
+                self._event(
+                    at,
+                    EV_STOCK,
+                    StockMove(
+                        warehouse.warehouseid,
+                        warehouse.eshopid,
+                        warehouse.currency,
+                        10,
+                        "Opening balance",
+                        lines,
+                        externalid=f"OB-{warehouse.warehouseid}",
+                    ),
+                )
+            )
         return events
 
 

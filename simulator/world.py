@@ -26,8 +26,8 @@ from simulator.model import (
     EV_PRODUCT,
     EV_STOCK,
     EV_ZREPORT,
-    Event,
     REFUND,
+    Event,
     Receipt,
     StockMove,
 )
@@ -47,15 +47,41 @@ FIRST_TRANSACTION_ID = 5_001
 FIRST_DELIVERY_ID = 70_001
 
 ORDER_DEFAULT_FIELDS = (
-    "orderid", "eshopid", "email", "namefirst", "namelast", "company", "moneyfinal_net",
-    "moneyfinal_vat", "moneytotal_gross_roundoff", "moneytotal_gross_all", "checkouttypename",
-    "deliverytypename", "orderdate", "orderstateid", "paymentstateid", "ordertypeid",
-    "registerid", "warehouseid", "datereserved", "currencycode", "additionaldata", "orderitems",
+    "orderid",
+    "eshopid",
+    "email",
+    "namefirst",
+    "namelast",
+    "company",
+    "moneyfinal_net",
+    "moneyfinal_vat",
+    "moneytotal_gross_roundoff",
+    "moneytotal_gross_all",
+    "checkouttypename",
+    "deliverytypename",
+    "orderdate",
+    "orderstateid",
+    "paymentstateid",
+    "ordertypeid",
+    "registerid",
+    "warehouseid",
+    "datereserved",
+    "currencycode",
+    "additionaldata",
+    "orderitems",
     "payments",
 )
 TRANSACTION_DEFAULT_FIELDS = (
-    "warehousetransactionid", "warehouseid", "datecreated", "transactiontype", "description",
-    "orderdeliveryid", "shipmentid", "externalid", "reasoncode", "items",
+    "warehousetransactionid",
+    "warehouseid",
+    "datecreated",
+    "transactiontype",
+    "description",
+    "orderdeliveryid",
+    "shipmentid",
+    "externalid",
+    "reasoncode",
+    "items",
 )
 
 
@@ -86,7 +112,8 @@ class Doc:
     @property
     def doc(self) -> dict[str, Any]:
         if self._doc is None:
-            assert self._build is not None
+            if self._build is None:
+                raise RuntimeError("document has neither content nor a builder")
             self._doc = self._build()
             self._build = None
         return self._doc
@@ -132,9 +159,13 @@ class OrderRec:
     body: Doc
 
     def document(self, catalog: Catalog) -> dict[str, Any]:
-        return order_document(self.receipt, orderstateid=self.orderstateid,
-                              paymentstateid=self.paymentstateid, catalog=catalog,
-                              log=list(self.log))
+        return order_document(
+            self.receipt,
+            orderstateid=self.orderstateid,
+            paymentstateid=self.paymentstateid,
+            catalog=catalog,
+            log=list(self.log),
+        )
 
 
 @dataclass(slots=True)
@@ -231,8 +262,9 @@ class World:
         self.order_index: dict[int, int] = {}
         self.zreports: list[ZRec] = []
         self.zreports_by_register: dict[str, list[ZRec]] = {}
-        self.journals: dict[str, JournalLog] = {r.registerid: JournalLog()
-                                                for r in self.catalog.registers}
+        self.journals: dict[str, JournalLog] = {
+            r.registerid: JournalLog() for r in self.catalog.registers
+        }
         self.transactions: list[TxnRec] = []
         self.stock: dict[tuple[int, str], int] = {}
         self.product_prices: dict[tuple[int, str], int] = {}
@@ -314,14 +346,20 @@ class World:
         state, payment = initial_state(receipt)
         original = receipt.original
         rec = OrderRec(
-            orderid=receipt.orderid, eshopid=receipt.store.eshopid, receipt=receipt,
-            orderstateid=state, paymentstateid=payment,
+            orderid=receipt.orderid,
+            eshopid=receipt.store.eshopid,
+            receipt=receipt,
+            orderstateid=state,
+            paymentstateid=payment,
             ordertypeid=ORDER_TYPE.get(receipt.kind, 10),
-            orderdate=receipt.pos_time, warehouseid=receipt.store.warehouseid,
-            registerid=receipt.register.registerid, receiptid=receipt.receiptid,
+            orderdate=receipt.pos_time,
+            warehouseid=receipt.store.warehouseid,
+            registerid=receipt.register.registerid,
+            receiptid=receipt.receiptid,
             creditorderid=original.orderid if receipt.kind == REFUND and original else None,
-            email=customer_email(receipt, self.catalog), log=order_log(receipt, at),
-            body=Doc(lambda: {}),
+            email=customer_email(receipt, self.catalog),
+            log=order_log(receipt, at),
+            body=Doc(dict),
         )
         rec.body.rebuild(lambda: rec.document(self.catalog))
         self.order_index[rec.orderid] = len(self.orders)
@@ -331,8 +369,14 @@ class World:
         rec = self.orders[self.order_index[receipt.orderid]]
         if "orderstateid" in changes:
             rec.orderstateid = changes["orderstateid"]
-            rec.log.append({"datelog": at, "orderlogtypeid": 70, "strvalue": None,
-                            "fvalue": changes["orderstateid"]})
+            rec.log.append(
+                {
+                    "datelog": at,
+                    "orderlogtypeid": 70,
+                    "strvalue": None,
+                    "fvalue": changes["orderstateid"],
+                }
+            )
         if "paymentstateid" in changes:
             rec.paymentstateid = changes["paymentstateid"]
         rec.body.rebuild(lambda: rec.document(self.catalog))
@@ -363,18 +407,28 @@ class World:
                 "shipmentid": None,
                 "externalid": move.externalid,
                 "reasoncode": move.reasoncode,
-                "items": [stock_item(line.sku, line.quantity, after, line.pricein)
-                          for line, after in zip(move.lines, totals, strict=True)],
+                "items": [
+                    stock_item(line.sku, line.quantity, after, line.pricein)
+                    for line, after in zip(move.lines, totals, strict=True)
+                ],
             }
 
-        self.transactions.append(TxnRec(txnid, move.warehouseid, move.eshopid, at,
-                                        move.transactiontype, Doc(build)))
+        self.transactions.append(
+            TxnRec(txnid, move.warehouseid, move.eshopid, at, move.transactiontype, Doc(build))
+        )
 
     def _reveal_zreport(self, zreport: dict[str, Any]) -> None:
         legacy = {k: v for k, v in zreport.items() if k != "dateadded"}
-        rec = ZRec(zreport["dateadded"], zreport["datecreated"], zreport["registerid"],
-                   zreport["zreportid"], zreport["eshopid"], zreport["store_id"],
-                   Doc(lambda: zreport), Doc(lambda: legacy))
+        rec = ZRec(
+            zreport["dateadded"],
+            zreport["datecreated"],
+            zreport["registerid"],
+            zreport["zreportid"],
+            zreport["eshopid"],
+            zreport["store_id"],
+            Doc(lambda: zreport),
+            Doc(lambda: legacy),
+        )
         self.zreports.append(rec)
         self.zreports_by_register.setdefault(rec.registerid, []).append(rec)
 
@@ -382,8 +436,10 @@ class World:
         entry = event.payload
         store: Store = (event.extra or {})["store"]
         self.journals[entry["registerid"]].add(
-            JournalRec(entry["id"], entry["datecreated"], entry["dateadded"], entry["type"],
-                       entry, store))
+            JournalRec(
+                entry["id"], entry["datecreated"], entry["dateadded"], entry["type"], entry, store
+            )
+        )
 
     def _reveal_product(self, product: Product, at: int, extra: dict[str, Any]) -> None:
         for currency, price in extra["prices"].items():

@@ -27,8 +27,12 @@ def _vat_groups(receipts: Iterable[Receipt], sign: int) -> list[dict[str, Any]]:
             g[1] += line.net * sign
             g[2] += line.vat * sign
     return [
-        {"vatvalue": rate_number(rate), "moneytotal": fmt_money(g[0]),
-         "moneytotalnet": fmt_money(g[1]), "moneytotalvat": fmt_money(g[2])}
+        {
+            "vatvalue": rate_number(rate),
+            "moneytotal": fmt_money(g[0]),
+            "moneytotalnet": fmt_money(g[1]),
+            "moneytotalvat": fmt_money(g[2]),
+        }
         for rate, g in sorted(groups.items())
     ]
 
@@ -43,9 +47,14 @@ def _product_groups(receipts: Iterable[Receipt], sign: int) -> list[dict[str, An
             g[2] += line.net * sign
             g[3] += line.vat * sign
     return [
-        {"name": name, "vatvalue": rate_number(rate), "numtotal": g[0],
-         "moneytotal": fmt_money(g[1]), "moneytotalnet": fmt_money(g[2]),
-         "moneytotalvat": fmt_money(g[3])}
+        {
+            "name": name,
+            "vatvalue": rate_number(rate),
+            "numtotal": g[0],
+            "moneytotal": fmt_money(g[1]),
+            "moneytotalnet": fmt_money(g[2]),
+            "moneytotalvat": fmt_money(g[3]),
+        }
         for (name, rate), g in sorted(groups.items())
     ]
 
@@ -60,8 +69,12 @@ def _discounts(receipts: Iterable[Receipt], sign: int) -> tuple[list[dict[str, A
             g[0] += line.discount * sign
             g[1] += line.discount_vat * sign
     rows = [
-        {"vouchercode": code, "moneytotal": fmt_money(g[0]),
-         "moneytotalnet": fmt_money(g[0] - g[1]), "moneytotalvat": fmt_money(g[1])}
+        {
+            "vouchercode": code,
+            "moneytotal": fmt_money(g[0]),
+            "moneytotalnet": fmt_money(g[0] - g[1]),
+            "moneytotalvat": fmt_money(g[1]),
+        }
         for code, g in sorted(groups.items())
     ]
     return rows, sum(g[0] for g in groups.values())
@@ -86,26 +99,44 @@ def _payments(receipts: Iterable[Receipt], sign: int) -> list[dict[str, Any]]:
     rows = []
     for name in sorted(totals, key=lambda n: order[n]):
         total, reserved = totals[name]
-        rows.append({
-            "name": name,
-            "moneytotal": fmt_money(total),
-            "moneycaptured": fmt_money(total - reserved),
-            "moneyinadvance": "0.00",
-            "moneyreserved": fmt_money(reserved),
-            "subpayments": [
-                {"name": issuer, "moneysubtotal": fmt_money(amount),
-                 "moneycaptured": fmt_money(amount), "moneyinadvance": "0.00",
-                 "moneyreserved": "0.00"}
-                for issuer, amount in sorted(subs.get(name, {}).items())
-            ],
-        })
+        rows.append(
+            {
+                "name": name,
+                "moneytotal": fmt_money(total),
+                "moneycaptured": fmt_money(total - reserved),
+                "moneyinadvance": "0.00",
+                "moneyreserved": fmt_money(reserved),
+                "subpayments": [
+                    {
+                        "name": issuer,
+                        "moneysubtotal": fmt_money(amount),
+                        "moneycaptured": fmt_money(amount),
+                        "moneyinadvance": "0.00",
+                        "moneyreserved": "0.00",
+                    }
+                    for issuer, amount in sorted(subs.get(name, {}).items())
+                ],
+            }
+        )
     return rows
 
 
-def build_zreport(*, zreportid: int, state: RegisterState, store: Store, session_staff: Staff,
-                  opened: int, closed: int, dateadded: int, takings: list[Receipt],
-                  practice: list[Receipt], petty: int, bank: int, diff: int,
-                  standard_float: int) -> tuple[dict[str, Any], int]:
+def build_zreport(
+    *,
+    zreportid: int,
+    state: RegisterState,
+    store: Store,
+    session_staff: Staff,
+    opened: int,
+    closed: int,
+    dateadded: int,
+    takings: list[Receipt],
+    practice: list[Receipt],
+    petty: int,
+    bank: int,
+    diff: int,
+    standard_float: int,
+) -> tuple[dict[str, Any], int]:
     """The PosZReport of one session, and the cash left in the drawer for the next one."""
     register = state.register
     sales = [r for r in takings if r.kind == SALE]
@@ -115,8 +146,9 @@ def build_zreport(*, zreportid: int, state: RegisterState, store: Store, session
     refund_gross = -sum(r.gross for r in refunds)
     refund_net = -sum(r.net for r in refunds)
     roundoff = sum(r.roundoff for r in takings)
-    cash = sum(p.amount for r in takings for p in r.payments
-               if p.ptype.paymentmethodid == CASH_METHOD)
+    cash = sum(
+        p.amount for r in takings for p in r.payments if p.ptype.paymentmethodid == CASH_METHOD
+    )
     items_by_type = {10: 0, 20: 0, 30: 0}
     for receipt in sales:
         for line in receipt.lines:

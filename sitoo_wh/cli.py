@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sitoo-wh",
         description="Retail reporting warehouse for Sitoo: extract, build, serve — and a "
-                    "Sitoo API simulator to run it all without an account.",
+        "Sitoo API simulator to run it all without an account.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -29,9 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=simulator_cli.serve)
 
     demo_parser = commands.add_parser(
-        "demo", help="start the simulator on a free loopback port and show what it serves")
-    demo_parser.add_argument("--no-wait", action="store_true",
-                             help="stop after the tour instead of serving until Ctrl-C")
+        "demo", help="start the simulator on a free loopback port and show what it serves"
+    )
+    demo_parser.add_argument(
+        "--no-wait", action="store_true", help="stop after the tour instead of serving until Ctrl-C"
+    )
     simulator_cli.add_arguments(demo_parser)
     demo_parser.set_defaults(func=demo.run)
     return parser
@@ -40,8 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))

@@ -71,8 +71,9 @@ def check_url(name: str, url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name} must be an http(s) URL with a host, got {url!r}")
     if parts.username or parts.password:
-        raise ConfigError(f"{name} must not embed credentials; use SITOO_API_ID and "
-                          "SITOO_API_PASSWORD")
+        raise ConfigError(
+            f"{name} must not embed credentials; use SITOO_API_ID and SITOO_API_PASSWORD"
+        )
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigError(f"{name} must use https for non-loopback hosts, got {parts.hostname}")
     return url.rstrip("/")
@@ -110,13 +111,17 @@ def _file_values(path: Path) -> dict[str, str]:
     section = data.get("sitoo", data)
     unknown = sorted(set(section) - set(ENV_KEYS) - {"sitoo"})
     if unknown:
-        raise ConfigError(f"{path}: unknown keys {', '.join(unknown)}; "
-                          f"known: {', '.join(ENV_KEYS)}")
+        raise ConfigError(
+            f"{path}: unknown keys {', '.join(unknown)}; known: {', '.join(ENV_KEYS)}"
+        )
     return {k: str(v) for k, v in section.items() if k in ENV_KEYS}
 
 
-def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None = None,
-                  require_credentials: bool = True) -> Settings:
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    require_credentials: bool = True,
+) -> Settings:
     """Build settings from the environment (and `sitoo-wh.toml` or `$SITOO_WH_CONFIG`)."""
     env = os.environ if env is None else env
     path = config_file or Path(env.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
@@ -124,18 +129,25 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None
     for key, name in ENV_KEYS.items():
         if env.get(name):
             values[key] = env[name]
-    missing = [ENV_KEYS[k] for k in ("base_url", "account_id", "api_id", "api_password")
-               if not values.get(k)]
+    missing = [
+        ENV_KEYS[k]
+        for k in ("base_url", "account_id", "api_id", "api_password")
+        if not values.get(k)
+    ]
     if missing and require_credentials:
-        raise ConfigError(f"missing configuration: {', '.join(missing)} (set the environment "
-                          f"variables or put them in {path})")
+        raise ConfigError(
+            f"missing configuration: {', '.join(missing)} (set the environment "
+            f"variables or put them in {path})"
+        )
     base_url = check_url("SITOO_BASE_URL", values.get("base_url", "http://127.0.0.1:8765"))
     account = values.get("account_id", "")
     if account and not account.isdigit():
         raise ConfigError(f"SITOO_ACCOUNT_ID must be a number, got {account!r}")
     journals = values.get("journals_url") or (
-        f"{base_url}/journals/v3" if is_loopback_host(urlsplit(base_url).hostname or "")
-        else "https://journals.sitooapis.com/v3")
+        f"{base_url}/journals/v3"
+        if is_loopback_host(urlsplit(base_url).hostname or "")
+        else "https://journals.sitooapis.com/v3"
+    )
     return Settings(
         base_url=base_url,
         account_id=account,

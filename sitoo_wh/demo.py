@@ -24,31 +24,49 @@ def tour(url: str, api_id: str, password: str, account_id: int) -> list[str]:
         sites = client.get(f"{base}/sites.json").raise_for_status().json()["items"]
         for site in sites:
             eshop = site["eshopid"]
-            stores = client.get(f"{base}/sites/{eshop}/stores.json", params={"num": 100}
-                                ).raise_for_status().json()
-            registers = client.get(f"{base}/sites/{eshop}/cashregisters.json",
-                                   params={"num": 100}).raise_for_status().json()
+            stores = (
+                client.get(f"{base}/sites/{eshop}/stores.json", params={"num": 100})
+                .raise_for_status()
+                .json()
+            )
+            registers = (
+                client.get(f"{base}/sites/{eshop}/cashregisters.json", params={"num": 100})
+                .raise_for_status()
+                .json()
+            )
             names = ", ".join(s["name"] for s in stores["items"])
-            lines.append(f"site {eshop} {site['server']}: {stores['totalcount']} stores "
-                         f"({names}), {registers['totalcount']} cash registers")
+            lines.append(
+                f"site {eshop} {site['server']}: {stores['totalcount']} stores "
+                f"({names}), {registers['totalcount']} cash registers"
+            )
         orders = client.get(f"{base}/orders.json", params={"num": 1}).raise_for_status().json()
         newest = orders["items"][0] if orders["items"] else {}
-        lines.append(f"orders: {orders['totalcount']} (newest #{newest.get('orderid')}: "
-                     f"{newest.get('moneytotal_gross_all')} {newest.get('currencycode')})")
-        zreports = client.get(f"{base}/pos-z-reports", params={"dateaddedfrom": 0}
-                              ).raise_for_status().json()
+        lines.append(
+            f"orders: {orders['totalcount']} (newest #{newest.get('orderid')}: "
+            f"{newest.get('moneytotal_gross_all')} {newest.get('currencycode')})"
+        )
+        zreports = (
+            client.get(f"{base}/pos-z-reports", params={"dateaddedfrom": 0})
+            .raise_for_status()
+            .json()
+        )
         if zreports:
             first = zreports[0]
-            lines.append(f"pos-z-reports: first call returns {len(zreports)} (capped at 500); "
-                         f"Z #{first['zreportid']} of {first['store_name']}: "
-                         f"{first['moneysalestotal']} {first['currencycode']} gross sales")
+            lines.append(
+                f"pos-z-reports: first call returns {len(zreports)} (capped at 500); "
+                f"Z #{first['zreportid']} of {first['store_name']}: "
+                f"{first['moneysalestotal']} {first['currencycode']} gross sales"
+            )
     return lines
 
 
 def run(args: argparse.Namespace) -> int:
     chain, api = configs_from_args(args)
-    print(f"Generating the synthetic chain ({chain.stores} stores, {chain.days} days to "
-          f"{chain.end_date}) …", flush=True)
+    print(
+        f"Generating the synthetic chain ({chain.stores} stores, {chain.days} days to "
+        f"{chain.end_date}) …",
+        flush=True,
+    )
     server = build_server(chain, api, "127.0.0.1", 0)
     server.start()
     try:
@@ -58,8 +76,11 @@ def run(args: argparse.Namespace) -> int:
         print("\nTo use it from another shell:", flush=True)
         for line in environment_lines(server.url, chain, api):
             print(f"  {line}", flush=True)
-        print(f"\nTry: curl -u {api.api_id}:{api.password} "
-              f"'{server.url}/v2/accounts/{chain.account_id}/orders.json?num=1'", flush=True)
+        print(
+            f"\nTry: curl -u {api.api_id}:{api.password} "
+            f"'{server.url}/v2/accounts/{chain.account_id}/orders.json?num=1'",
+            flush=True,
+        )
         if args.no_wait:
             return 0
         stop = threading.Event()

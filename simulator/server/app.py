@@ -90,10 +90,15 @@ class SimulatorApp:
             _route("GET", site + "/orders/{}", v2.order),
             _route("GET", site + "/warehouses", v2.warehouses, True),
             _route("GET", site + "/warehouses/{}", v2.warehouse),
-            _route("GET", site + "/warehouses/{}/warehousetransactions",
-                   v2.warehouse_transactions, True),
-            _route("GET", site + "/warehouses/{}/warehousetransactions/{}",
-                   v2.warehouse_transaction),
+            _route(
+                "GET",
+                site + "/warehouses/{}/warehousetransactions",
+                v2.warehouse_transactions,
+                True,
+            ),
+            _route(
+                "GET", site + "/warehouses/{}/warehousetransactions/{}", v2.warehouse_transaction
+            ),
             _route("GET", site + "/warehousetransactions", v2.site_transactions, True),
             _route("GET", site + "/productgroups", v2.productgroups, True),
             _route("GET", site + "/productgroups/{}", v2.productgroup),
@@ -129,7 +134,8 @@ class SimulatorApp:
         with self._count_lock:
             self.requests += 1
             self.requests_by_status[response.status] = (
-                self.requests_by_status.get(response.status, 0) + 1)
+                self.requests_by_status.get(response.status, 0) + 1
+            )
         return response
 
     def _authenticate(self, req: Request) -> str:
@@ -161,14 +167,19 @@ class SimulatorApp:
             status = int(fault.removeprefix("status_"))
             if status == 429:
                 raise too_many_requests(1 if self.api.retry_after else None)
-            raise ApiError(status, "Internal Server Error." if status == 500 else
-                           "Service temporarily unavailable.")
+            raise ApiError(
+                status,
+                "Internal Server Error." if status == 500 else "Service temporarily unavailable.",
+            )
         if fault == "insert_during_paging":
             if route.paging and self._is_later_page(req):
                 self.world.advance(self.api.insert_during_paging_minutes * 60)
             return None
-        transport = {"disconnect": TransportFault.DISCONNECT, "slow": TransportFault.SLOW,
-                     "truncated": TransportFault.TRUNCATED}[fault]
+        transport = {
+            "disconnect": TransportFault.DISCONNECT,
+            "slow": TransportFault.SLOW,
+            "truncated": TransportFault.TRUNCATED,
+        }[fault]
         return Response(200, b"", transport_fault=transport)
 
     @staticmethod
@@ -250,8 +261,9 @@ class SimulatorApp:
                         raise TypeError
                     self.faults.set_rates(rates)
                 except (ValueError, TypeError) as err:
-                    raise bad_request(f"Body must be an object of fault name to rate: {err}"
-                                      ) from None
+                    raise bad_request(
+                        f"Body must be an object of fault name to rate: {err}"
+                    ) from None
                 return json_response({"faults": self.faults.rates})
             if req.path == "/_sim/reset" and req.method == "POST":
                 self.reset()

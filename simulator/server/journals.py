@@ -61,15 +61,24 @@ class JournalsApi:
                 raise bad_request("Missing required parameter 'register_id'")
             date_type = str_param(q, "date_type", "created")
             if date_type not in ("created", "added"):
-                raise bad_request(f"Invalid value {date_type!r} for parameter 'date_type': "
-                                  "expected created or added")
+                raise bad_request(
+                    f"Invalid value {date_type!r} for parameter 'date_type': "
+                    "expected created or added"
+                )
             order = str_param(q, "sort_order", "asc").lower()
             if order not in ("asc", "desc"):
-                raise bad_request(f"Invalid value {order!r} for parameter 'sort_order': "
-                                  "expected asc or desc")
-            state = {"r": register, "t": date_type, "o": order, "k": None,
-                     "f": int_param(q, "date_from"), "u": int_param(q, "date_to"),
-                     "y": str_list(q, "type")}
+                raise bad_request(
+                    f"Invalid value {order!r} for parameter 'sort_order': expected asc or desc"
+                )
+            state = {
+                "r": register,
+                "t": date_type,
+                "o": order,
+                "k": None,
+                "f": int_param(q, "date_from"),
+                "u": int_param(q, "date_to"),
+                "y": str_list(q, "type"),
+            }
         registerid = str(state["r"]).upper()
         if not registerid.startswith("{"):
             registerid = "{" + registerid + "}"
@@ -86,8 +95,11 @@ class JournalsApi:
         types = state.get("y")
         items: list[JournalRec] = []
         if state["o"] == "asc":
-            start = first if position is None else max(first, bisect.bisect_right(
-                keys, tuple(position)))
+            start = (
+                first
+                if position is None
+                else max(first, bisect.bisect_right(keys, tuple(position)))
+            )
             index = start
             while index < last and len(items) <= num:
                 rec = view[index]
@@ -95,8 +107,7 @@ class JournalsApi:
                     items.append(rec)
                 index += 1
         else:
-            end = last if position is None else min(last, bisect.bisect_left(
-                keys, tuple(position)))
+            end = last if position is None else min(last, bisect.bisect_left(keys, tuple(position)))
             index = end - 1
             while index >= first and len(items) <= num:
                 rec = view[index]
@@ -109,6 +120,11 @@ class JournalsApi:
         if more:
             state = {**state, "k": list(_key(items[-1], date_type))}
             next_token = encode_cursor(state)
-        body = (b'{"items":[' + b",".join(r.body for r in items) + b'],"next":'
-                + (json.dumps(next_token).encode()) + b"}")
+        body = (
+            b'{"items":['
+            + b",".join(r.body for r in items)
+            + b'],"next":'
+            + (json.dumps(next_token).encode())
+            + b"}"
+        )
         return Response(200, body)

@@ -52,14 +52,48 @@ from simulator.world import (
 )
 
 T = TypeVar("T")
-USER_DEFAULT_FIELDS = ("userid", "email", "namefirst", "namelast", "company", "datecreated",
-                       "datemodified")
-ORDER_PARAMS = ("eshopid", "externalid", "orderid", "receiptid", "creditorderid", "orderidfrom",
-                "orderidto", "orderdatefrom", "orderdateto", "orderstate", "paymentstate",
-                "ordertype", "warehouseid", "email", "start", "num", "sort", "fields")
-TXN_PARAMS = ("warehousetransactionid", "warehousetransactionidfrom", "warehousetransactionidto",
-              "datecreatedfrom", "datecreatedto", "transactiontype", "warehouseid", "start", "num",
-              "sort", "fields")
+USER_DEFAULT_FIELDS = (
+    "userid",
+    "email",
+    "namefirst",
+    "namelast",
+    "company",
+    "datecreated",
+    "datemodified",
+)
+ORDER_PARAMS = (
+    "eshopid",
+    "externalid",
+    "orderid",
+    "receiptid",
+    "creditorderid",
+    "orderidfrom",
+    "orderidto",
+    "orderdatefrom",
+    "orderdateto",
+    "orderstate",
+    "paymentstate",
+    "ordertype",
+    "warehouseid",
+    "email",
+    "start",
+    "num",
+    "sort",
+    "fields",
+)
+TXN_PARAMS = (
+    "warehousetransactionid",
+    "warehousetransactionidfrom",
+    "warehousetransactionidto",
+    "datecreatedfrom",
+    "datecreatedto",
+    "transactiontype",
+    "warehouseid",
+    "start",
+    "num",
+    "sort",
+    "fields",
+)
 
 
 def json_response(value: Any, status: int = 200) -> Response:
@@ -73,11 +107,15 @@ def envelope(total: int, parts: Sequence[bytes]) -> Response:
 
 
 def _page(items: Sequence[T], page: Page) -> Sequence[T]:
-    return items[page.start:page.start + page.num]
+    return items[page.start : page.start + page.num]
 
 
-def _static_envelope(docs: list[dict[str, Any]], req: Request, api: ApiConfig,
-                     default_fields: tuple[str, ...] | None = None) -> Response:
+def _static_envelope(
+    docs: list[dict[str, Any]],
+    req: Request,
+    api: ApiConfig,
+    default_fields: tuple[str, ...] | None = None,
+) -> Response:
     """Envelope for small reference lists built per request."""
     page = page_params(req.query, 10, api.max_page_size, api.page_size_policy)
     fields = fields_param(req.query) or default_fields
@@ -165,15 +203,20 @@ class V2Api:
         register, _ = self._register(self._country(siteid), registerid)
         low = int_param(req.query, "datecreatedfrom")
         high = int_param(req.query, "datecreatedto")
-        reports = sorted(self.world.zreports_by_register.get(register.registerid, []),
-                         key=lambda z: z.zreportid)
-        matched = [z for z in reports if (low is None or z.datecreated >= low)
-                   and (high is None or z.datecreated <= high)]
+        reports = sorted(
+            self.world.zreports_by_register.get(register.registerid, []), key=lambda z: z.zreportid
+        )
+        matched = [
+            z
+            for z in reports
+            if (low is None or z.datecreated >= low) and (high is None or z.datecreated <= high)
+        ]
         page = self._page(req)
         return envelope(len(matched), [z.legacy.render(None) for z in _page(matched, page)])
 
-    def register_zreport(self, req: Request, siteid: str, registerid: str,
-                         zreportid: str) -> Response:
+    def register_zreport(
+        self, req: Request, siteid: str, registerid: str, zreportid: str
+    ) -> Response:
         register, _ = self._register(self._country(siteid), registerid)
         for z in self.world.zreports_by_register.get(register.registerid, []):
             if str(z.zreportid) == zreportid:
@@ -187,8 +230,11 @@ class V2Api:
         eshopids = int_list(q, "eshopid")
         store_ids = str_list(q, "store_id")
         registers = str_list(q, "registerid")
-        wanted_registers = None if registers is None else {
-            r.upper() if r.startswith("{") else "{" + r.upper() + "}" for r in registers}
+        wanted_registers = (
+            None
+            if registers is None
+            else {r.upper() if r.startswith("{") else "{" + r.upper() + "}" for r in registers}
+        )
         low = int_param(q, "dateaddedfrom")
         high = int_param(q, "dateaddedto")
         reports = self.world.zreports
@@ -227,9 +273,13 @@ class V2Api:
             checks.append(lambda o: o.creditorderid == creditorderid)
         elif orderids is not None:
             wanted = set(orderids)
-            candidates = [orders[i - FIRST_ORDER_ID] for i in sorted(wanted)
-                          if 0 <= i - FIRST_ORDER_ID < len(orders)
-                          and (lo is None or i >= lo) and (hi is None or i < hi)]
+            candidates = [
+                orders[i - FIRST_ORDER_ID]
+                for i in sorted(wanted)
+                if 0 <= i - FIRST_ORDER_ID < len(orders)
+                and (lo is None or i >= lo)
+                and (hi is None or i < hi)
+            ]
         eshopids = int_list(q, "eshopid")
         if eshop is not None:
             eshopids = [eshop]
@@ -245,8 +295,12 @@ class V2Api:
         dateto = int_param(q, "orderdateto")
         if dateto is not None:
             checks.append(lambda o: o.orderdate <= dateto)
-        for name, attr in (("orderstate", "orderstateid"), ("paymentstate", "paymentstateid"),
-                           ("ordertype", "ordertypeid"), ("warehouseid", "warehouseid")):
+        for name, attr in (
+            ("orderstate", "orderstateid"),
+            ("paymentstate", "paymentstateid"),
+            ("ordertype", "ordertypeid"),
+            ("warehouseid", "warehouseid"),
+        ):
             values = int_list(q, name)
             if values is not None:
                 allowed = frozenset(values)
@@ -296,8 +350,9 @@ class V2Api:
         raise not_found(f"Warehouse {warehouseid} not found")
 
     def warehouse(self, req: Request, siteid: str, warehouseid: str) -> Response:
-        return json_response(warehouse_document(self._warehouse(self._country(siteid),
-                                                                warehouseid)))
+        return json_response(
+            warehouse_document(self._warehouse(self._country(siteid), warehouseid))
+        )
 
     def _transactions(self, req: Request, eshopid: int, warehouseid: int | None) -> Response:
         q = req.query
@@ -308,19 +363,33 @@ class V2Api:
         txns = self.world.transactions
         lo = int_param(q, "warehousetransactionidfrom")
         hi = int_param(q, "warehousetransactionidto")
-        first = 0 if lo is None else bisect.bisect_left(txns, lo,
-                                                        key=lambda t: t.warehousetransactionid)
-        last = len(txns) if hi is None else bisect.bisect_left(
-            txns, hi, key=lambda t: t.warehousetransactionid)
+        first = (
+            0
+            if lo is None
+            else bisect.bisect_left(txns, lo, key=lambda t: t.warehousetransactionid)
+        )
+        last = (
+            len(txns)
+            if hi is None
+            else bisect.bisect_left(txns, hi, key=lambda t: t.warehousetransactionid)
+        )
         ids = int_list(q, "warehousetransactionid")
         id_set = None if ids is None else set(ids)
         created_from = int_param(q, "datecreatedfrom")
         created_to = int_param(q, "datecreatedto")
         ttype = int_param(q, "transactiontype")
-        warehouse_set = {warehouseid} if warehouseid is not None else (
-            None if int_list(q, "warehouseid") is None else set(int_list(q, "warehouseid") or []))
+        warehouse_set = (
+            {warehouseid}
+            if warehouseid is not None
+            else (
+                None
+                if int_list(q, "warehouseid") is None
+                else set(int_list(q, "warehouseid") or [])
+            )
+        )
         matched: list[TxnRec] = [
-            t for t in txns[first:last]
+            t
+            for t in txns[first:last]
             if t.eshopid == eshopid
             and (warehouse_set is None or t.warehouseid in warehouse_set)
             and (id_set is None or t.warehousetransactionid in id_set)
@@ -340,8 +409,9 @@ class V2Api:
         warehouse = self._warehouse(country, warehouseid)
         return self._transactions(req, country.eshopid, warehouse.warehouseid)
 
-    def warehouse_transaction(self, req: Request, siteid: str, warehouseid: str,
-                              txnid: str) -> Response:
+    def warehouse_transaction(
+        self, req: Request, siteid: str, warehouseid: str, txnid: str
+    ) -> Response:
         country = self._country(siteid)
         warehouse = self._warehouse(country, warehouseid)
         for t in self.world.transactions:
@@ -371,9 +441,16 @@ class V2Api:
         raise not_found(f"Sales tax {salestaxid} not found")
 
     def _payment_type_docs(self, country: Country) -> list[dict[str, Any]]:
-        return [{"paymenttypeid": p.paymenttypeid, "paymentmethodid": p.paymentmethodid,
-                 "name": p.name, "externalid": p.externalid, "sortorder": p.sortorder}
-                for p in sorted(country.payment_types, key=lambda p: p.sortorder)]
+        return [
+            {
+                "paymenttypeid": p.paymenttypeid,
+                "paymentmethodid": p.paymentmethodid,
+                "name": p.name,
+                "externalid": p.externalid,
+                "sortorder": p.sortorder,
+            }
+            for p in sorted(country.payment_types, key=lambda p: p.sortorder)
+        ]
 
     def pospaymenttypes(self, req: Request, siteid: str) -> Response:
         """A bare array sorted by `sortorder` (documented)."""
@@ -393,8 +470,10 @@ class V2Api:
     # ----------------------------------------------------------------- users, products
     def users(self, req: Request, siteid: str) -> Response:
         q = req.query
-        self._known(req, ("start", "num", "email", "customernumber", "personalid", "mobile",
-                          "userid", "fields"))
+        self._known(
+            req,
+            ("start", "num", "email", "customernumber", "personalid", "mobile", "userid", "fields"),
+        )
         self._country(siteid)
         catalog = self.world.catalog
         docs = [user_document(u) for u in (*catalog.staff, *catalog.customers)]
@@ -424,8 +503,7 @@ class V2Api:
 
     def products(self, req: Request, siteid: str) -> Response:
         q = req.query
-        self._known(req, ("sku", "includeinactive", "datelastmodified", "start", "num",
-                          "fields"))
+        self._known(req, ("sku", "includeinactive", "datelastmodified", "start", "num", "fields"))
         country = self._country(siteid)
         bool_param(q, "includeinactive", False)
         products = self.world.catalog.products
@@ -439,15 +517,17 @@ class V2Api:
         page = self._page(req)
         fields = fields_param(q)
         chosen = _page(products, page)
-        return envelope(len(products),
-                        [self._product_doc(country, p.productid).render(fields) for p in chosen])
+        return envelope(
+            len(products), [self._product_doc(country, p.productid).render(fields) for p in chosen]
+        )
 
     def product(self, req: Request, siteid: str, productid: str) -> Response:
         country = self._country(siteid)
         if not productid.isdigit() or not 1 <= int(productid) <= len(self.world.catalog.products):
             raise not_found(f"Product {productid} not found")
-        return Response(200, self._product_doc(country, int(productid)).render(
-            fields_param(req.query)))
+        return Response(
+            200, self._product_doc(country, int(productid)).render(fields_param(req.query))
+        )
 
     # ----------------------------------------------------------------- custom metrics
     @staticmethod
@@ -471,7 +551,7 @@ class V2Api:
 
     def get_metrics(self, req: Request) -> Response:
         keys = str_list(req.query, "keys")
-        return json_response([m.document() for m in self.metrics.list(keys)])
+        return json_response([m.document() for m in self.metrics.find(keys)])
 
     def delete_metric(self, req: Request, key: str) -> Response:
         self._metric_call(lambda: self.metrics.delete(key))
@@ -479,16 +559,16 @@ class V2Api:
 
     def _value_window(self, req: Request) -> tuple[date | None, int, str | None]:
         raw_date = str_param(req.query, "date")
-        first = None if raw_date is None else self._metric_call(
-            lambda: parse_date(raw_date, "date"))
+        first = (
+            None if raw_date is None else self._metric_call(lambda: parse_date(raw_date, "date"))
+        )
         num_days = int_param(req.query, "num_days", 1)
         return first, num_days, str_param(req.query, "store_id")
 
     def get_values(self, req: Request) -> Response:
         keys = str_list(req.query, "keys")
         first, num_days, store_id = self._value_window(req)
-        values = self._metric_call(lambda: self.metrics.get_values(keys, first, num_days,
-                                                                   store_id))
+        values = self._metric_call(lambda: self.metrics.get_values(keys, first, num_days, store_id))
         return json_response([render_value(v) for v in values])
 
     def put_values(self, req: Request) -> Response:

@@ -20,8 +20,9 @@ from simulator.server.http import SimServer
 
 AUTH = ("1500-1", "sitoo-demo")
 # Three weeks across 2026-04-01, when Swedish food VAT drops from 12 % to 6 %.
-SHARED_CHAIN = ChainConfig(seed=42, stores=4, days=21, end_date=date(2026, 4, 12),
-                           products=300, offline_rate=0.08)
+SHARED_CHAIN = ChainConfig(
+    seed=42, stores=4, days=21, end_date=date(2026, 4, 12), products=300, offline_rate=0.08
+)
 
 
 @dataclass
@@ -58,8 +59,9 @@ class Sim:
         items: list[dict[str, Any]] = []
         with self.client() as client:
             while True:
-                response = client.get(self.v2 + path,
-                                      params={**params, "start": len(items), "num": num})
+                response = client.get(
+                    self.v2 + path, params={**params, "start": len(items), "num": num}
+                )
                 assert response.status_code == 200, response.text
                 page = response.json()
                 items.extend(page["items"])
