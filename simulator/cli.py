@@ -38,6 +38,13 @@ def _fault(text: str) -> tuple[str, float]:
     return name, value
 
 
+def _user(text: str) -> tuple[str, str]:
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("expected ID:PASSWORD")
+    return user, password
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `simulator serve` and anything else that starts a simulator."""
     chain = parser.add_argument_group("synthetic chain")
@@ -81,6 +88,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     api.add_argument("--account-id", type=int, default=DEFAULT_ACCOUNT_ID)
     api.add_argument("--api-id", default=DEFAULT_API_ID)
     api.add_argument("--password", default=DEFAULT_PASSWORD)
+    api.add_argument(
+        "--api-user",
+        type=_user,
+        action="append",
+        default=[],
+        metavar="ID:PASSWORD",
+        help="accept another API user (each has its own rate-limit bucket)",
+    )
     api.add_argument(
         "--rate-limit",
         type=float,

@@ -57,6 +57,8 @@ class ApiConfig:
 
     api_id: str = DEFAULT_API_ID
     password: str = field(default=DEFAULT_PASSWORD, repr=False)
+    extra_users: tuple[tuple[str, str], ...] = ()
+    """More (API id, password) pairs; each API user has its own rate-limit bucket."""
     rate_limit: float = 0.0
     """Requests per second per API user (token bucket); 0 disables rate limiting."""
     rate_burst: int = 20
@@ -77,4 +79,9 @@ class ApiConfig:
     unknown_params: Literal["ignore", "reject"] = "ignore"
     journals_error_style: Literal["v2", "problem"] = "v2"
     insert_during_paging_minutes: int = 15
+
+    def users(self) -> dict[str, str]:
+        """API id → password of every accepted API user."""
+        return {self.api_id: self.password, **dict(self.extra_users)}
+
     """How much trading an `insert_during_paging` fault reveals mid-paging."""

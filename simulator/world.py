@@ -96,48 +96,54 @@ def epoch(day: date) -> int:
 
 
 class Doc:
-    """A JSON object built on first use, with its serialisations cached per field set.
+    """A JSON object's bytes, built on first use and cached per field set.
 
-    Building lazily keeps start-up fast; once built, a record is served from cached bytes.
-    `None` as the field set means all fields.
+    Only bytes are kept: the object itself is rebuilt from its builder when another field set
+    is asked for, which keeps a million-line chain within memory. `None` = all fields.
     """
 
-    __slots__ = ("_build", "_cache", "_doc")
+    __slots__ = ("_build", "_cache")
 
     def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
-        self._build: Callable[[], dict[str, Any]] | None = build
-        self._doc: dict[str, Any] | None = None
+        self._build = build
         self._cache: dict[tuple[str, ...] | None, bytes] = {}
 
     @property
     def doc(self) -> dict[str, Any]:
-        if self._doc is None:
-            if self._build is None:
-                raise RuntimeError("document has neither content nor a builder")
-            self._doc = self._build()
-            self._build = None
-        return self._doc
+        """A fresh copy of the object."""
+        return self._build()
 
-    def render(self, fields: tuple[str, ...] | None) -> bytes:
-        """The JSON bytes with only `fields` (in the object's own order); None = all fields."""
-        doc = self.doc
-        key: tuple[str, ...] | None = None
-        if fields is not None:
-            wanted = set(fields)
-            key = tuple(k for k in doc if k in wanted)
-            if len(key) == len(doc):
-                key = None
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = dumps(doc) if key is None else dumps({k: doc[k] for k in key})
-            if len(self._cache) < 8:
-                self._cache[key] = cached
-        return cached
+    def render(self, fields: tuple[str, ...] | None, *also: tuple[str, ...] | None) -> bytes:
+        """The JSON bytes with only `fields` (in the object's own order); None = all fields.
+
+        `also` names more field sets to serialise from the same build (for pre-warming).
+        """
+        cached = self._cache.get(fields)
+        if cached is not None and not also:
+            return cached
+        doc = self._build()
+        first = b""
+        for index, wanted in enumerate((fields, *also)):
+            key: tuple[str, ...] | None = None
+            if wanted is not None:
+                chosen = set(wanted)
+                key = tuple(k for k in doc if k in chosen)
+                if len(key) == len(doc):
+                    key = None
+            data = self._cache.get(key)
+            if data is None:
+                data = dumps(doc) if key is None else dumps({k: doc[k] for k in key})
+                if len(self._cache) < 4:
+                    self._cache[key] = data
+            if wanted != key and len(self._cache) < 4:
+                self._cache[wanted] = data
+            if index == 0:
+                first = data
+        return first
 
     def rebuild(self, build: Callable[[], dict[str, Any]]) -> None:
-        """Forget the document and its bytes; the next use builds it again."""
+        """Forget the cached bytes; the next use builds the object again."""
         self._build = build
-        self._doc = None
         self._cache.clear()
 
 
@@ -155,16 +161,20 @@ class OrderRec:
     receiptid: str
     creditorderid: int | None
     email: str
-    log: list[dict[str, Any]]
+    created: int
+    state_changes: list[tuple[int, int]]
     body: Doc
 
     def document(self, catalog: Catalog) -> dict[str, Any]:
+        log = order_log(self.receipt, self.created)
+        log.extend({"datelog": at, "orderlogtypeid": 70, "strvalue": None, "fvalue": state}
+                   for at, state in self.state_changes)
         return order_document(
             self.receipt,
             orderstateid=self.orderstateid,
             paymentstateid=self.paymentstateid,
             catalog=catalog,
-            log=list(self.log),
+            log=log,
         )
 
 
@@ -186,15 +196,7 @@ class JournalRec:
     datecreated: int
     dateadded: int
     type: str
-    entry: dict[str, Any]
-    store: Store
-    _body: bytes | None = None
-
-    @property
-    def body(self) -> bytes:
-        if self._body is None:
-            self._body = dumps(journal_entry(self.entry, self.store))
-        return self._body
+    body: bytes
 
 
 @dataclass
@@ -358,7 +360,8 @@ class World:
             receiptid=receipt.receiptid,
             creditorderid=original.orderid if receipt.kind == REFUND and original else None,
             email=customer_email(receipt, self.catalog),
-            log=order_log(receipt, at),
+            created=at,
+            state_changes=[],
             body=Doc(dict),
         )
         rec.body.rebuild(lambda: rec.document(self.catalog))
@@ -369,14 +372,7 @@ class World:
         rec = self.orders[self.order_index[receipt.orderid]]
         if "orderstateid" in changes:
             rec.orderstateid = changes["orderstateid"]
-            rec.log.append(
-                {
-                    "datelog": at,
-                    "orderlogtypeid": 70,
-                    "strvalue": None,
-                    "fvalue": changes["orderstateid"],
-                }
-            )
+            rec.state_changes.append((at, changes["orderstateid"]))
         if "paymentstateid" in changes:
             rec.paymentstateid = changes["paymentstateid"]
         rec.body.rebuild(lambda: rec.document(self.catalog))
@@ -437,7 +433,11 @@ class World:
         store: Store = (event.extra or {})["store"]
         self.journals[entry["registerid"]].add(
             JournalRec(
-                entry["id"], entry["datecreated"], entry["dateadded"], entry["type"], entry, store
+                entry["id"],
+                entry["datecreated"],
+                entry["dateadded"],
+                entry["type"],
+                dumps(journal_entry(entry, store)),
             )
         )
 
@@ -465,17 +465,12 @@ class World:
         the first read of a page is served from ready bytes."""
         with self.lock:
             for order in self.orders:
-                order.body.render(None)
-                order.body.render(ORDER_DEFAULT_FIELDS)
+                order.body.render(None, ORDER_DEFAULT_FIELDS)
             for txn in self.transactions:
-                txn.body.render(None)
-                txn.body.render(TRANSACTION_DEFAULT_FIELDS)
+                txn.body.render(None, TRANSACTION_DEFAULT_FIELDS)
             for zreport in self.zreports:
                 zreport.body.render(None)
                 zreport.legacy.render(None)
-            for log in self.journals.values():
-                for entry in log.entries:
-                    _ = entry.body
 
     def summary(self) -> dict[str, Any]:
         return {

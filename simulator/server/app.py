@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import logging
 import re
@@ -68,6 +69,7 @@ class SimulatorApp:
         self.faults = FaultInjector(api.fault_seed)
         self.faults.set_rates(api.faults)
         self.latency = Latency(api.latency_ms, api.jitter_ms, api.fault_seed)
+        self._users = api.users()
         self.requests = 0
         self.requests_by_status: dict[int, int] = {}
         self._count_lock = threading.Lock()
@@ -147,7 +149,8 @@ class SimulatorApp:
             user, _, password = base64.b64decode(token, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise unauthorized("Missing or bad authentication.") from None
-        if user != self.api.api_id or password != self.api.password:
+        expected = self._users.get(user)
+        if expected is None or not hmac.compare_digest(expected, password):
             raise unauthorized("Missing or bad authentication.")
         return user
 
