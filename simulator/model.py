@@ -153,4 +153,4 @@ class RegisterState:
     grand_refund: int = 0
     drawer: int = 0
     offline_upload: int | None = None
-    offline_days_left: int = 0
+    """Set while the register stays offline across days: when it will upload."""

@@ -55,6 +55,8 @@ BASE_RECEIPTS_PER_SIZE = 30
 THREE_FOR_TWO_GROUPS = frozenset({4, 7, 10})  # accessories, beauty, sweets
 CARD_ISSUERS = (("Visa", 55), ("Mastercard", 40), ("American Express", 5))
 VOUCHERS = (("MEMBER10", "Member 10%", 10), ("AUTUMN15", "Autumn 15%", 15))
+UNSTOCKED = frozenset({"giftcard", "service"})
+"""Product-group kinds that never move stock."""
 STANDARD_FLOAT = {"SEK": 200_000, "NOK": 200_000, "EUR": 20_000}
 
 
@@ -318,6 +320,11 @@ class Trader:
             session = sessions[rng.randrange(len(sessions))]
             staff = store.staff[rng.randrange(len(store.staff))]
             if source is not None:
+                # A parked cart lives on its register; a booking is picked up where it was
+                # made when that register is open today.
+                for candidate in sessions:
+                    if candidate.state.register is source.register:
+                        session = candidate
                 self._sale_from(session, staff, t, source)
                 continue
             roll = rng.random()
@@ -349,13 +356,13 @@ class Trader:
         """Decide whether the register is offline part of this day and when it uploads."""
         state = session.state
         tz = session.store.country.tz
-        if state.offline_days_left > 0:
-            state.offline_days_left -= 1
-            session.offline_from = session.opened
-            session.upload_time = state.offline_upload
-            if state.offline_days_left == 0:
-                state.offline_upload = None
-            return
+        if state.offline_upload is not None:
+            if session.opened < state.offline_upload:
+                # Still offline from an earlier day: everything waits for the same upload.
+                session.offline_from = session.opened
+                session.upload_time = state.offline_upload
+                return
+            state.offline_upload = None
         if self.rng.random() >= self.config.offline_rate:
             return
         days = 1 if self.rng.random() < 0.8 else self.rng.randint(2, 3)
@@ -368,7 +375,6 @@ class Trader:
         session.upload_time = upload
         if days > 1:
             state.offline_upload = upload
-            state.offline_days_left = days - 1
 
     def _backend_time(self, session: Session, pos_time: int) -> int:
         upload = session.late_upload(pos_time)
@@ -442,6 +448,8 @@ class Trader:
     def _sale_from(self, session: Session, staff: Staff, t: int, source: Receipt) -> None:
         """A parked cart resumed or a booking picked up: a new sale with the same items."""
         receipt = self._new_receipt(session, staff, t, SALE)
+        # The backend completes a cart or booking only after it has stored it.
+        receipt.backend_time = max(receipt.backend_time, source.backend_time + 1)
         day = session.day
         receipt.lines = [
             self._line(
@@ -654,7 +662,9 @@ class Trader:
             if receipt.kind == PRACTICE and not self.config.practice_orders:
                 continue
             events.append(self._event(receipt.backend_time, EV_ORDER, receipt))
-            if receipt.kind in (SALE, REFUND):
+            if receipt.kind in (SALE, REFUND) and any(
+                line.product.group.kind not in UNSTOCKED for line in receipt.lines
+            ):
                 events.append(self._stock_for(receipt))
             if receipt.payment_pending:
                 settle = receipt.backend_time + rng.randint(2, 10) * 86_400
