@@ -106,6 +106,14 @@ def envelope(total: int, parts: Sequence[bytes]) -> Response:
     return Response(200, body)
 
 
+def project(doc: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
+    """Only the requested known fields, in the object's own order (like `Doc.render`)."""
+    if fields is None:
+        return doc
+    wanted = set(fields)
+    return {k: v for k, v in doc.items() if k in wanted}
+
+
 def _page(items: Sequence[T], page: Page) -> Sequence[T]:
     return items[page.start : page.start + page.num]
 
@@ -120,7 +128,7 @@ def _static_envelope(
     page = page_params(req.query, 10, api.max_page_size, api.page_size_policy)
     fields = fields_param(req.query) or default_fields
     chosen = _page(docs, page)
-    parts = [dumps(d if fields is None else {f: d[f] for f in fields if f in d}) for d in chosen]
+    parts = [dumps(project(d, fields)) for d in chosen]
     return envelope(len(docs), parts)
 
 
@@ -458,7 +466,7 @@ class V2Api:
         docs = self._payment_type_docs(self._country(siteid))
         fields = fields_param(req.query)
         if fields is not None:
-            docs = [{f: d[f] for f in fields if f in d} for d in docs]
+            docs = [project(d, fields) for d in docs]
         return json_response(docs)
 
     def pospaymenttype(self, req: Request, siteid: str, typeid: str) -> Response:
