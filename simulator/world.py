@@ -466,6 +466,67 @@ class World:
     def store_by_eshop(self, eshopid: int) -> Sequence[Store]:
         return [s for s in self.catalog.stores if s.eshopid == eshopid]
 
+    def corrupt(self, stream: str, key: list[Any], kind: str) -> None:
+        """Serve one record broken on purpose, to test how clients treat bad input.
+
+        `kind`: `bad_money` (a money field becomes "12,50"), `unknown_enum` (a state code
+        becomes 33), `missing_key` (the record loses its id field).
+        """
+        with self.lock:
+            doc_holder: Doc
+            if stream == "orders":
+                rec = self.order(int(key[0]))
+                if rec is None:
+                    raise KeyError(f"no order {key[0]}")
+                doc_holder = rec.body
+                fields = ("moneytotal_gross_all", "orderstateid", "orderid")
+            elif stream == "warehouse_transactions":
+                txn = next(
+                    (t for t in self.transactions if t.warehousetransactionid == int(key[0])), None
+                )
+                if txn is None:
+                    raise KeyError(f"no warehouse transaction {key[0]}")
+                doc_holder = txn.body
+                fields = ("items", "transactiontype", "warehousetransactionid")
+            elif stream == "pos_z_reports":
+                z = next(
+                    (
+                        z
+                        for z in self.zreports
+                        if z.registerid == key[0] and z.zreportid == int(key[1])
+                    ),
+                    None,
+                )
+                if z is None:
+                    raise KeyError(f"no Z-report {key}")
+                doc_holder = z.body
+                fields = ("moneysalestotal", "numsales", "zreportid")
+            else:
+                raise KeyError(f"cannot corrupt stream {stream!r}")
+            money_field, enum_field, key_field = fields
+            original = doc_holder.doc
+
+            def broken() -> dict[str, Any]:
+                doc = dict(original)
+                if kind == "bad_money":
+                    if money_field == "items":
+                        doc["items"] = [
+                            {**doc["items"][0], "moneyvalue": "12,50"},
+                            *doc["items"][1:],
+                        ]
+                    else:
+                        doc[money_field] = "12,50"
+                elif kind == "unknown_enum":
+                    doc[enum_field] = 33
+                elif kind == "missing_key":
+                    del doc[key_field]
+                else:
+                    raise KeyError(f"unknown corruption {kind!r}")
+                return doc
+
+            broken()
+            doc_holder.rebuild(broken)
+
     def prewarm(self) -> None:
         """Serialise every record now (all fields and the default list fields), so that even
         the first read of a page is served from ready bytes."""

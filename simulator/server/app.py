@@ -268,6 +268,15 @@ class SimulatorApp:
                         f"Body must be an object of fault name to rate: {err}"
                     ) from None
                 return json_response({"faults": self.faults.rates})
+            if req.path == "/_sim/corrupt" and req.method == "POST":
+                try:
+                    body = json.loads(req.body or b"{}")
+                    self.world.corrupt(str(body["stream"]), list(body["key"]), str(body["kind"]))
+                except (ValueError, TypeError, KeyError) as err:
+                    raise bad_request(
+                        f'Body must be {{"stream", "key": [...], "kind"}}: {err}'
+                    ) from None
+                return json_response({"corrupted": body})
             if req.path == "/_sim/reset" and req.method == "POST":
                 self.reset()
                 return json_response(self.health())
