@@ -7,8 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from extract import cli as extract_cli
 from simulator import cli as simulator_cli
 from sitoo_wh import demo
+from sitoo_wh.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     simulator_cli.add_arguments(serve)
     serve.set_defaults(func=simulator_cli.serve)
+
+    extract_parser = commands.add_parser(
+        "extract", help="pull Sitoo data incrementally into $SITOO_WH_DATA_DIR/warehouse.duckdb"
+    )
+    extract_cli.add_arguments(extract_parser)
+    extract_parser.set_defaults(func=extract_cli.run)
 
     demo_parser = commands.add_parser(
         "demo", help="start the simulator on a free loopback port and show what it serves"
@@ -51,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
-    except ValueError as err:
+    except (ConfigError, ValueError) as err:
         print(f"sitoo-wh: error: {err}", file=sys.stderr)
         return 2
 

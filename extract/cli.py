@@ -1,0 +1,133 @@
+"""`sitoo-wh extract`: pull everything reports need from Sitoo into warehouse.duckdb."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from contextlib import ExitStack
+from datetime import date
+
+from rich.console import Console
+
+from extract import streams as S
+from extract.http import ApiClient
+from extract.landing import Landing
+from extract.progress import JsonLogProgress, RichProgress, summary_table
+from extract.ratelimit import AdaptiveRateLimiter
+from extract.runner import (
+    ExtractOptions,
+    Extractor,
+    NullProgress,
+    Progress,
+    StreamResult,
+    new_run_id,
+)
+from sitoo_wh.config import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stream",
+        action="append",
+        choices=sorted(S.ALL_STREAMS),
+        help="land only this stream (repeatable); default: all",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="ignore stored cursors and read everything again (upserts)",
+    )
+    parser.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        help="first-load lower bound for time-based streams (YYYY-MM-DD)",
+    )
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=10.0,
+        help="requests per second to the Sitoo API (0 = unlimited)",
+    )
+    parser.add_argument("--workers", type=int, default=8, help="concurrent requests")
+    parser.add_argument("--window", type=int, default=4, help="pages of one stream in flight")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json-log", action="store_true", help="JSON lines instead of bars")
+    output.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def options_from_args(args: argparse.Namespace) -> ExtractOptions:
+    return ExtractOptions(
+        streams=frozenset(args.stream) if args.stream else None,
+        full_refresh=args.full_refresh,
+        since=args.since,
+        page_size=args.page_size,
+        window=args.window,
+        workers=args.workers,
+    )
+
+
+def run_extract(
+    settings: Settings,
+    options: ExtractOptions,
+    *,
+    rate_limit: float,
+    timeout: float,
+    progress: Progress,
+) -> list[StreamResult]:
+    """Run one extract against the configured account; one result per stream."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    limiter = AdaptiveRateLimiter(rate_limit, burst=max(1, int(rate_limit)))
+    with ExitStack() as stack:
+        v2 = stack.enter_context(
+            ApiClient(
+                settings.v2_url,
+                settings.api_id,
+                settings.api_password,
+                limiter=limiter,
+                timeout=timeout,
+            )
+        )
+        journals = stack.enter_context(
+            ApiClient(
+                settings.journals_url,
+                settings.api_id,
+                settings.api_password,
+                limiter=limiter,
+                timeout=timeout,
+            )
+        )
+        landing = stack.enter_context(Landing(settings.warehouse_path, new_run_id()))
+        return Extractor(landing, v2, journals, options, progress).run()
+
+
+def exit_code(results: list[StreamResult]) -> int:
+    """0 when every stream succeeded (rejected records are kept, not failures)."""
+    failed = [r for r in results if r.outcome == "failed"]
+    for r in failed:
+        logger.error("stream %s failed: %s", r.stream, r.error)
+    return 1 if failed else 0
+
+
+def extract_with_output(
+    settings: Settings, args: argparse.Namespace, console: Console
+) -> list[StreamResult]:
+    """Run with the output the flags ask for: bars and a summary, JSON lines, or nothing."""
+    options = options_from_args(args)
+    kwargs = {"rate_limit": args.rate_limit, "timeout": args.timeout}
+    if args.json_log:
+        return run_extract(settings, options, progress=JsonLogProgress(), **kwargs)
+    if args.quiet:
+        return run_extract(settings, options, progress=NullProgress(), **kwargs)
+    with RichProgress(console) as bars:
+        results = run_extract(settings, options, progress=bars, **kwargs)
+    console.print(summary_table(results))
+    return results
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    return exit_code(extract_with_output(load_settings(), args, console))
