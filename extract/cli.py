@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from contextlib import ExitStack
 from datetime import date
 
@@ -14,6 +15,7 @@ from extract.http import ApiClient
 from extract.landing import Landing
 from extract.progress import JsonLogProgress, RichProgress, summary_table
 from extract.ratelimit import AdaptiveRateLimiter
+from extract.retry import RetryPolicy
 from extract.runner import (
     ExtractOptions,
     Extractor,
@@ -54,6 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=8, help="concurrent requests")
     parser.add_argument("--window", type=int, default=4, help="pages of one stream in flight")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    parser.add_argument(
+        "--max-attempts", type=int, default=10, help="tries per request before a stream fails"
+    )
+    parser.add_argument(
+        "--max-backoff",
+        type=float,
+        default=30.0,
+        help="longest wait between tries, in seconds (Retry-After may ask more)",
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json-log", action="store_true", help="JSON lines instead of bars")
     output.add_argument("--quiet", action="store_true", help="no progress output")
@@ -117,17 +128,28 @@ def extract_with_output(
 ) -> list[StreamResult]:
     """Run with the output the flags ask for: bars and a summary, JSON lines, or nothing."""
     options = options_from_args(args)
-    kwargs = {"rate_limit": args.rate_limit, "timeout": args.timeout}
+    policy = RetryPolicy(max_attempts=args.max_attempts, max_delay=args.max_backoff)
+
+    def go(progress: Progress) -> list[StreamResult]:
+        return run_extract(
+            settings,
+            options,
+            rate_limit=args.rate_limit,
+            timeout=args.timeout,
+            progress=progress,
+            policy=policy,
+        )
+
     if args.json_log:
-        return run_extract(settings, options, progress=JsonLogProgress(), **kwargs)
+        return go(JsonLogProgress())
     if args.quiet:
-        return run_extract(settings, options, progress=NullProgress(), **kwargs)
+        return go(NullProgress())
     with RichProgress(console) as bars:
-        results = run_extract(settings, options, progress=bars, **kwargs)
+        results = go(bars)
     console.print(summary_table(results))
     return results
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True)
+    console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
     return exit_code(extract_with_output(load_settings(), args, console))

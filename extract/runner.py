@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 import orjson
 
 from extract import streams as S
-from extract.errors import ExtractError
+from extract.errors import ExtractError, MalformedResponse
 from extract.http import ApiClient, RequestStats
 from extract.landing import Landing, Reject, Row, TableSpec
 from extract.paging import cursor_pages, offset_pages, zreport_batches
@@ -187,6 +187,13 @@ class Extractor:
             result.outcome = "failed"
             result.error = str(err)
             logger.error("stream %s failed: %s", spec.name, err)
+            if isinstance(err, MalformedResponse):
+                # Keep what the server sent; the cursor stays put, so the next run reads the
+                # same records again and nothing is lost.
+                reject = Reject(spec.name, None, f"malformed JSON: {err}", err.excerpt)
+                with self._db:
+                    self.landing.commit_page(spec, [], [reject], None)
+                result.rejects += 1
         except Exception as err:  # a bug must not hide the other streams' results
             result.outcome = "failed"
             result.error = f"{type(err).__name__}: {err}"
@@ -245,20 +252,35 @@ class Extractor:
     def _reference(self) -> None:
         """Sites and registers are always read (other streams partition on them); every
         reference stream asked for is landed in full, products incrementally."""
-        scout = StreamResult("sites")
-        fetch = self._fetcher(self.v2, scout)
-        sites = self._envelope_all(fetch, "/sites.json", {})
-        self.sites = sorted(s["eshopid"] for s in sites if isinstance(s.get("eshopid"), int))
+        sites: list[dict[str, Any]] = []
         registers: list[dict[str, Any]] = []
-        for eshop in self.sites:
-            registers.extend(
-                self._envelope_all(
-                    fetch, f"/sites/{eshop}/cashregisters.json", {"includenotregistered": "true"}
+
+        def scout_sites(result: StreamResult) -> None:
+            fetch = self._fetcher(self.v2, result)
+            sites.extend(self._envelope_all(fetch, "/sites.json", {}))
+            self.sites = sorted(s["eshopid"] for s in sites if type(s.get("eshopid")) is int)
+            rows, rejects = self.split("sites", sites)
+            self._commit(S.SITES, rows, rejects, None, result)
+
+        def scout_registers(result: StreamResult) -> None:
+            fetch = self._fetcher(self.v2, result)
+            for eshop in self.sites:
+                registers.extend(
+                    self._envelope_all(
+                        fetch,
+                        f"/sites/{eshop}/cashregisters.json",
+                        {"includenotregistered": "true"},
+                    )
                 )
+            self.registers = sorted(
+                {r["registerid"] for r in registers if isinstance(r.get("registerid"), str)}
             )
-        self.registers = sorted(
-            {r["registerid"] for r in registers if isinstance(r.get("registerid"), str)}
-        )
+            rows, rejects = self.split("cash_registers", registers)
+            self._commit(S.CASH_REGISTERS, rows, rejects, None, result)
+
+        # Always read: every other stream partitions on sites or registers.
+        self._run_stream(S.SITES, scout_sites)
+        self._run_stream(S.CASH_REGISTERS, scout_registers)
 
         def land_list(
             spec: TableSpec,
@@ -273,10 +295,6 @@ class Extractor:
 
             self._run_stream(spec, body)
 
-        if self._wanted(S.SITES):
-            land_list(S.SITES, lambda f: [(None, sites)])
-        if self._wanted(S.CASH_REGISTERS):
-            land_list(S.CASH_REGISTERS, lambda f: [(None, registers)])
         per_site = (
             (S.STORES, "stores", False),
             (S.WAREHOUSES, "warehouses", False),
