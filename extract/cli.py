@@ -88,31 +88,28 @@ def run_extract(
     rate_limit: float,
     timeout: float,
     progress: Progress,
+    policy: RetryPolicy | None = None,
 ) -> list[StreamResult]:
     """Run one extract against the configured account; one result per stream."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     limiter = AdaptiveRateLimiter(rate_limit, burst=max(1, int(rate_limit)))
+    policy = policy or RetryPolicy()
     with ExitStack() as stack:
-        v2 = stack.enter_context(
-            ApiClient(
-                settings.v2_url,
-                settings.api_id,
-                settings.api_password,
-                limiter=limiter,
-                timeout=timeout,
+        clients = [
+            stack.enter_context(
+                ApiClient(
+                    url,
+                    settings.api_id,
+                    settings.api_password,
+                    limiter=limiter,
+                    policy=policy,
+                    timeout=timeout,
+                )
             )
-        )
-        journals = stack.enter_context(
-            ApiClient(
-                settings.journals_url,
-                settings.api_id,
-                settings.api_password,
-                limiter=limiter,
-                timeout=timeout,
-            )
-        )
+            for url in (settings.v2_url, settings.journals_url)
+        ]
         landing = stack.enter_context(Landing(settings.warehouse_path, new_run_id()))
-        return Extractor(landing, v2, journals, options, progress).run()
+        return Extractor(landing, clients[0], clients[1], options, progress).run()
 
 
 def exit_code(results: list[StreamResult]) -> int:
