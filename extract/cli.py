@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from contextlib import ExitStack
 from datetime import date
 
@@ -13,7 +12,7 @@ from rich.console import Console
 from extract import streams as S
 from extract.http import ApiClient
 from extract.landing import Landing
-from extract.progress import JsonLogProgress, RichProgress, summary_table
+from extract.progress import JsonLogProgress, RichProgress, make_console, summary_table
 from extract.ratelimit import AdaptiveRateLimiter
 from extract.retry import RetryPolicy
 from extract.runner import (
@@ -148,5 +147,5 @@ def extract_with_output(
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+    console = make_console()
     return exit_code(extract_with_output(load_settings(), args, console))

@@ -20,6 +20,11 @@ from rich.table import Table
 from extract.runner import StreamResult
 
 
+def make_console() -> Console:
+    """A stderr console; when it is not a terminal, wide enough for the summary table."""
+    return Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
 class RichProgress:
     """A bar per stream: records, pages and requests per second."""
 

@@ -1,19 +1,26 @@
-"""`sitoo-wh demo`: the simulator on a free loopback port, and a short tour of what it serves.
+"""`sitoo-wh demo`: the simulator on a free loopback port, a short tour of what it serves,
+and an incremental extract of it into `$SITOO_WH_DATA_DIR/warehouse.duckdb`.
 
-The tour makes real HTTP requests with the same credentials a user would export, so what it
-prints is what an extractor will see. Later stages (extract, build, dashboard) join here.
+Everything goes over real HTTP with the credentials a user would export, so the demo shows
+what a real account would give. Later stages (build, dashboard) join here.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 
 import httpx
 
+from extract.cli import add_arguments as add_extract_arguments
+from extract.cli import exit_code, extract_with_output
+from extract.progress import make_console
 from simulator.cli import build_server, configs_from_args, environment_lines
+from sitoo_wh.config import load_settings
 
 
 def tour(url: str, api_id: str, password: str, account_id: int) -> list[str]:
@@ -60,6 +67,25 @@ def tour(url: str, api_id: str, password: str, account_id: int) -> list[str]:
     return lines
 
 
+def _extract(url: str, account_id: int, api_id: str, password: str) -> int:
+    """Extract from the simulator like `sitoo-wh extract` would, with its default flags
+    except the client-side rate limit (the simulator has none unless asked)."""
+    env = {
+        "SITOO_BASE_URL": url,
+        "SITOO_ACCOUNT_ID": str(account_id),
+        "SITOO_API_ID": api_id,
+        "SITOO_API_PASSWORD": password,
+        "SITOO_JOURNALS_URL": f"{url}/journals/v3",
+        "SITOO_WH_DATA_DIR": os.environ.get("SITOO_WH_DATA_DIR", "./data"),
+    }
+    settings = load_settings(env, config_file=Path(os.devnull))
+    parser = argparse.ArgumentParser()
+    add_extract_arguments(parser)
+    extract_args = parser.parse_args(["--rate-limit", "0"])
+    print(f"\nExtracting into {settings.warehouse_path} …", flush=True)
+    return exit_code(extract_with_output(settings, extract_args, make_console()))
+
+
 def run(args: argparse.Namespace) -> int:
     chain, api = configs_from_args(args)
     print(
@@ -81,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
             f"'{server.url}/v2/accounts/{chain.account_id}/orders.json?num=1'",
             flush=True,
         )
-        if args.no_wait:
-            return 0
+        code = _extract(server.url, chain.account_id, api.api_id, api.password)
+        if code != 0 or args.no_wait:
+            return code
         stop = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
