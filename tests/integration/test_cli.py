@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import duckdb
 import httpx
 import pytest
 
@@ -68,20 +70,28 @@ def _serve_and_stop(proc: subprocess.Popen[str], port: int) -> None:
             proc.wait()
 
 
-def test_demo_tours_the_simulator_and_exits_with_no_wait() -> None:
+def test_demo_tours_the_simulator_extracts_and_exits_with_no_wait(tmp_path: Path) -> None:
+    env = {**os.environ, "SITOO_WH_DATA_DIR": str(tmp_path / "data")}
     result = subprocess.run(
         _cli("demo", "--no-wait", *SMALL),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
-        env={**os.environ},
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert "Sitoo API simulator running at http://127.0.0.1:" in result.stdout
     assert "site 1 nordlys.se: 2 stores" in result.stdout
     assert "pos-z-reports:" in result.stdout
     assert "export SITOO_API_ID=1500-1" in result.stdout
+    assert "Extract summary" in result.stderr
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+        row = con.execute("select count(*) from raw.orders").fetchone()
+        assert row is not None
+        assert row[0] > 100
+        outcomes = {o for (o,) in con.execute("select outcome from meta.extract_runs").fetchall()}
+    assert outcomes == {"ok"}
 
 
 @pytest.mark.parametrize(
