@@ -263,6 +263,7 @@ class Extractor:
             self._commit(S.SITES, rows, rejects, None, result)
 
         def scout_registers(result: StreamResult) -> None:
+            self._require("sites")
             fetch = self._fetcher(self.v2, result)
             for eshop in self.sites:
                 registers.extend(
@@ -287,6 +288,7 @@ class Extractor:
             items_by_site: Callable[[Fetch], Iterable[tuple[int | None, list[dict[str, Any]]]]],
         ) -> None:
             def body(result: StreamResult) -> None:
+                self._require("sites")
                 fetch_ = self._fetcher(self.v2, result)
                 for eshop, items in items_by_site(fetch_):
                     extra = None if eshop is None else {"_eshopid": eshop}
@@ -323,7 +325,14 @@ class Extractor:
         if self._wanted(S.PRODUCTS):
             self._run_stream(S.PRODUCTS, self._products)
 
+    def _require(self, dependency: str) -> None:
+        """Fail a stream whose partitions come from a stream that failed this run."""
+        scout = self.results.get(dependency)
+        if scout is not None and scout.outcome == "failed":
+            raise ExtractError(f"cannot run without {dependency}, which failed: {scout.error}")
+
     def _products(self, result: StreamResult) -> None:
+        self._require("sites")
         fetch = self._fetcher(self.v2, result)
         for eshop in self.sites:
             state = self._state("products", str(eshop))
@@ -343,13 +352,12 @@ class Extractor:
             ):
                 rows, rejects = self.split("products", page.items, {"_eshopid": eshop})
                 newest = max([newest, *int_field(page.items, "datemodified")])
-                self._commit(
-                    S.PRODUCTS,
-                    rows,
-                    rejects,
-                    ("products", str(eshop), {"datemodified": newest}),
-                    result,
-                )
+                # Pages come in id order, not modification order: the watermark may only move
+                # once the whole site has been read, or a crash would skip older changes.
+                self._commit(S.PRODUCTS, rows, rejects, None, result)
+            self._commit(
+                S.PRODUCTS, [], [], ("products", str(eshop), {"datemodified": newest}), result
+            )
 
     # ------------------------------------------------------------------ facts
     def _orders(self, result: StreamResult) -> None:
@@ -441,6 +449,7 @@ class Extractor:
             self.landing.clear_gaps([(r, n) for r, ids in by_register.items() for n in ids])
 
     def _journal_entries(self, result: StreamResult) -> None:
+        self._require("cash_registers")
         fetch = self._fetcher(self.journals, result)
 
         def one(registerid: str) -> None:
@@ -481,6 +490,7 @@ class Extractor:
             raise errors[0]
 
     def _transactions(self, result: StreamResult) -> None:
+        self._require("sites")
         fetch = self._fetcher(self.v2, result)
         for eshop in self.sites:
             state = self._state("warehouse_transactions", str(eshop))
