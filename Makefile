@@ -45,6 +45,7 @@ format: $(STAMP)
 
 .PHONY: bench  ## Benchmarks: print ratios measured side by side in one run
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks
 
 .PHONY: simulator  ## Serve the Sitoo API simulator on 127.0.0.1:8765

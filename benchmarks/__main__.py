@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from benchmarks import simulator_serving
+from benchmarks import extract_memory, extract_throughput, simulator_serving
 
 
 def main() -> None:
     print("== Simulator serving rate (goal: warm >= 20,000 orders/s in pages of 1,000)")
     simulator_serving.run()
+    print()
+    print(
+        "== Extract throughput (goals: >= 0.9 of the R x page-size ceiling with 100 ms latency; "
+        ">= 3x dlt's rest_api; >= 0.25 of DuckDB landing the same records from local NDJSON)"
+    )
+    extract_throughput.run()
+    print()
+    print("== Extract peak memory (goals: <= 400 MB, and <= 1.2x at four times the data)")
+    extract_memory.run()
 
 
 if __name__ == "__main__":
