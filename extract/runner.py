@@ -360,29 +360,52 @@ class Extractor:
             )
 
     # ------------------------------------------------------------------ facts
-    def _orders(self, result: StreamResult) -> None:
-        fetch = self._fetcher(self.v2, result)
-        state = self._state("orders", "all")
-        last = 0 if state is None else int(state["orderid"])
+    def _by_id_watermark(
+        self,
+        fetch: Fetch,
+        spec: TableSpec,
+        partition: str,
+        path: str,
+        id_field: str,
+        fields: Sequence[str],
+        since_param: str,
+        result: StreamResult,
+    ) -> None:
+        """Offset pages of records with an ascending id after the stored watermark; each page
+        is committed with the highest id seen so far."""
+        state = self._state(spec.name, partition)
+        last = 0 if state is None else int(state[id_field])
         params: dict[str, str | int] = {
-            "orderidfrom": last + 1,
-            "sort": "orderid",
-            "fields": ",".join(S.ORDER_FIELDS),
+            f"{id_field}from": last + 1,
+            "sort": id_field,
+            "fields": ",".join(fields),
         }
         if state is None and self.options.since is not None:
-            params["orderdatefrom"] = _epoch(self.options.since)
+            params[since_param] = _epoch(self.options.since)
         for page in offset_pages(
             fetch,
-            "/orders.json",
+            path,
             params,
             page_size=self.options.page_size,
             executor=self._pages,
             window=self.options.window,
         ):
-            rows, rejects = self.split("orders", page.items)
-            ids = int_field(page.items, "orderid")
-            last = max([last, *ids])
-            self._commit(S.ORDERS, rows, rejects, ("orders", "all", {"orderid": last}), result)
+            rows, rejects = self.split(spec.name, page.items)
+            last = max([last, *int_field(page.items, id_field)])
+            self._commit(spec, rows, rejects, (spec.name, partition, {id_field: last}), result)
+
+    def _orders(self, result: StreamResult) -> None:
+        fetch = self._fetcher(self.v2, result)
+        self._by_id_watermark(
+            fetch,
+            S.ORDERS,
+            "all",
+            "/orders.json",
+            "orderid",
+            S.ORDER_FIELDS,
+            "orderdatefrom",
+            result,
+        )
         self._repoll_orders(fetch, result)
 
     def _repoll_orders(self, fetch: Fetch, result: StreamResult) -> None:
@@ -493,30 +516,13 @@ class Extractor:
         self._require("sites")
         fetch = self._fetcher(self.v2, result)
         for eshop in self.sites:
-            state = self._state("warehouse_transactions", str(eshop))
-            last = 0 if state is None else int(state["warehousetransactionid"])
-            params: dict[str, str | int] = {
-                "warehousetransactionidfrom": last + 1,
-                "sort": "warehousetransactionid",
-                "fields": ",".join(S.TRANSACTION_FIELDS),
-            }
-            if state is None and self.options.since is not None:
-                params["datecreatedfrom"] = _epoch(self.options.since)
-            for page in offset_pages(
+            self._by_id_watermark(
                 fetch,
+                S.WAREHOUSE_TRANSACTIONS,
+                str(eshop),
                 f"/sites/{eshop}/warehousetransactions.json",
-                params,
-                page_size=self.options.page_size,
-                executor=self._pages,
-                window=self.options.window,
-            ):
-                rows, rejects = self.split("warehouse_transactions", page.items)
-                ids = int_field(page.items, "warehousetransactionid")
-                last = max([last, *ids])
-                self._commit(
-                    S.WAREHOUSE_TRANSACTIONS,
-                    rows,
-                    rejects,
-                    ("warehouse_transactions", str(eshop), {"warehousetransactionid": last}),
-                    result,
-                )
+                "warehousetransactionid",
+                S.TRANSACTION_FIELDS,
+                "datecreatedfrom",
+                result,
+            )
