@@ -20,72 +20,13 @@ from typing import Any
 import httpx
 import orjson
 
+from extract.streams import ORDER_FIELDS
+
 GOAL_ORDERS_PER_SECOND = 20_000
 PAGE = 1000
 AUTH = ("1500-1", "sitoo-demo")
 PROJECTION = "orderid,orderdate,registerid,moneytotal_gross_all,orderitems,payments"
-ALL_FIELD_NAMES = (
-    "orderid",
-    "eshopid",
-    "externalid",
-    "creditorderid",
-    "checkouttypeid",
-    "deliverytypeid",
-    "email",
-    "namefirst",
-    "namelast",
-    "personalid",
-    "company",
-    "phone",
-    "invoice_address",
-    "invoice_address2",
-    "invoice_zip",
-    "invoice_city",
-    "invoice_state",
-    "invoice_countryid",
-    "delivery_address",
-    "delivery_address2",
-    "delivery_zip",
-    "delivery_city",
-    "delivery_state",
-    "delivery_countryid",
-    "comment",
-    "commentinternal",
-    "customerref",
-    "checkoutref",
-    "moneytotal_net",
-    "moneytotal_vat",
-    "moneycheckout_net",
-    "moneycheckout_vat",
-    "moneytotal_gross_checkout",
-    "moneydelivery_net",
-    "moneydelivery_vat",
-    "moneytotal_gross_delivery",
-    "moneyfinal_net",
-    "moneyfinal_vat",
-    "moneyfinal_salestax",
-    "moneytotal_gross_roundoff",
-    "moneytotal_gross_all",
-    "checkouttypename",
-    "checkoutmethodid",
-    "checkoutmethodsubid",
-    "deliverytypename",
-    "orderdate",
-    "orderstateid",
-    "paymentstateid",
-    "ordertypeid",
-    "userid_staff",
-    "registerid",
-    "warehouseid",
-    "datereserved",
-    "currencycode",
-    "additionaldata",
-    "orderitems",
-    "payments",
-    "reservedpayments",
-    "orderlogitems",
-)
-ALL_FIELDS = ",".join(ALL_FIELD_NAMES)
+ALL_FIELDS = ",".join(ORDER_FIELDS)  # every order field, as the extractor asks for them
 
 
 @dataclass
