@@ -30,6 +30,7 @@ from extract.validate import format_key, record_key, validate
 logger = logging.getLogger(__name__)
 
 Fetch = Callable[[str, Mapping[str, str | int]], Any]
+
 Outcome = Literal["running", "ok", "partial", "failed"]
 
 
@@ -44,7 +45,10 @@ class ExtractOptions:
     window: int = 4
     """Pages of one stream in flight at once."""
     workers: int = 8
-    """Concurrent requests across all streams and partitions."""
+    """Threads fetching pages ahead (the `window`s of the paged streams together)."""
+    register_workers: int = 2
+    """Registers whose journals are read side by side. Each holds a parsed page while it waits
+    for the one DuckDB writer, so more of them cost memory and gain little."""
     overlap_seconds: int = 900
     """Re-read window for time watermarks (late data, commit-order skew)."""
     repoll_chunk: int = 100
@@ -116,6 +120,9 @@ class Extractor:
         self.run_id = landing.run_id
         self._db = threading.Lock()
         self._pages = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="page")
+        self._registers = ThreadPoolExecutor(
+            max(1, options.register_workers), thread_name_prefix="register"
+        )
         self.results: dict[str, StreamResult] = {}
         self.sites: list[int] = []
         self.registers: list[str] = []
@@ -165,13 +172,13 @@ class Extractor:
         for item in items:
             checked = {**item, **extra} if extra and isinstance(item, dict) else item
             reasons = validate(stream, checked)
-            payload = orjson.dumps(item).decode()
             key = record_key(stream, checked)
             if reasons or key is None:
                 label = None if key is None else format_key(key)
-                rejects.append(Reject(stream, label, "; ".join(reasons) or "no key", payload))
+                raw = orjson.dumps(item).decode()
+                rejects.append(Reject(stream, label, "; ".join(reasons) or "no key", raw))
             else:
-                rows.append(Row(key, payload))
+                rows.append(Row(key, item))
         return rows, rejects
 
     def _run_stream(self, spec: TableSpec, body: Callable[[StreamResult], None]) -> StreamResult:
@@ -238,6 +245,7 @@ class Extractor:
                     future.result()
         finally:
             self._pages.shutdown(wait=True, cancel_futures=True)
+            self._registers.shutdown(wait=True, cancel_futures=True)
         return list(self.results.values())
 
     # ------------------------------------------------------------------ reference data
@@ -342,6 +350,13 @@ class Extractor:
                     0, state["datemodified"] - self.options.overlap_seconds
                 )
             newest = 0 if state is None else int(state["datemodified"])
+
+            def prepare(
+                items: list[Any], eshop: int = eshop
+            ) -> tuple[list[Row], list[Reject], int]:
+                rows, rejects = self.split("products", items, {"_eshopid": eshop})
+                return rows, rejects, max(int_field(items, "datemodified"), default=0)
+
             for page in offset_pages(
                 fetch,
                 f"/sites/{eshop}/products.json",
@@ -349,9 +364,10 @@ class Extractor:
                 page_size=self.options.page_size,
                 executor=self._pages,
                 window=self.options.window,
+                prepare=prepare,
             ):
-                rows, rejects = self.split("products", page.items, {"_eshopid": eshop})
-                newest = max([newest, *int_field(page.items, "datemodified")])
+                rows, rejects, modified = page.prepared
+                newest = max(newest, modified)
                 # Pages come in id order, not modification order: the watermark may only move
                 # once the whole site has been read, or a crash would skip older changes.
                 self._commit(S.PRODUCTS, rows, rejects, None, result)
@@ -382,6 +398,11 @@ class Extractor:
         }
         if state is None and self.options.since is not None:
             params[since_param] = _epoch(self.options.since)
+
+        def prepare(items: list[Any]) -> tuple[list[Row], list[Reject], int]:
+            rows, rejects = self.split(spec.name, items)
+            return rows, rejects, max(int_field(items, id_field), default=0)
+
         for page in offset_pages(
             fetch,
             path,
@@ -389,9 +410,10 @@ class Extractor:
             page_size=self.options.page_size,
             executor=self._pages,
             window=self.options.window,
+            prepare=prepare,
         ):
-            rows, rejects = self.split(spec.name, page.items)
-            last = max([last, *int_field(page.items, id_field)])
+            rows, rejects, highest = page.prepared
+            last = max(last, highest)
             self._commit(spec, rows, rejects, (spec.name, partition, {id_field: last}), result)
 
     def _orders(self, result: StreamResult) -> None:
@@ -409,12 +431,16 @@ class Extractor:
         self._repoll_orders(fetch, result)
 
     def _repoll_orders(self, fetch: Fetch, result: StreamResult) -> None:
-        """Read again every landed order that can still change (open, booked, parked,
-        pending or reserved payment), by id, so state changes reach the warehouse."""
+        """Read again every order landed by an earlier run that can still change (open,
+        booked, parked, pending or reserved payment), by id, so state changes reach the
+        warehouse. Orders this run landed are current already, and skipping them first spares
+        parsing their payloads (a first run re-polls nothing)."""
         rows = self._query(
-            "select orderid from raw.orders "
+            "with earlier as (select orderid, payload from raw.orders where _run_id <> ?) "
+            "select orderid from earlier "
             "where try_cast(payload->>'orderstateid' as integer) in (0) "
-            "or try_cast(payload->>'paymentstateid' as integer) in (10, 15) order by orderid"
+            "or try_cast(payload->>'paymentstateid' as integer) in (10, 15) order by orderid",
+            [self.run_id],
         )
         ids = [int(r[0]) for r in rows]
         chunk = self.options.repoll_chunk
@@ -502,7 +528,7 @@ class Extractor:
                     result,
                 )
 
-        futures: list[Future[None]] = [self._pages.submit(one, r) for r in self.registers]
+        futures: list[Future[None]] = [self._registers.submit(one, r) for r in self.registers]
         errors = []
         for future in futures:
             try:

@@ -539,6 +539,29 @@ def test_offset_pages_adopts_a_clamped_page_size() -> None:
     assert sorted((c["start"], c["num"]) for c in calls) == [(0, 10), (3, 3), (6, 3), (9, 3)]
 
 
+def test_offset_pages_prepares_each_page_in_the_thread_that_fetched_it() -> None:
+    fetch_fast, _ = envelope_server(25, max_num=7)
+    fetched_in: dict[int, str] = {}
+
+    def fetch(path: str, params: Mapping[str, str | int]) -> Any:
+        fetched_in[int(params["start"])] = threading.current_thread().name
+        return fetch_fast(path, params)
+
+    def prepare(items: list[dict[str, Any]]) -> tuple[str, list[int]]:
+        return threading.current_thread().name, [item["orderid"] * 10 for item in items]
+
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="pager") as pool:
+        pages = list(
+            offset_pages(fetch, "/orders.json", {}, page_size=10, executor=pool, prepare=prepare)
+        )
+    assert [page.start for page in pages] == [0, 7, 14, 21]
+    assert [page.served for page in pages] == [7, 7, 7, 4]
+    assert all(page.items == [] for page in pages)  # only what prepare made is kept
+    assert [n for page in pages for n in page.prepared[1]] == [n * 10 for n in range(1, 26)]
+    assert {page.start: page.prepared[0] for page in pages} == fetched_in
+    assert all(name.startswith("pager") for start, name in fetched_in.items() if start > 0)
+
+
 def test_offset_pages_copies_params_for_every_call() -> None:
     fetch, calls = envelope_server(30)
     params: dict[str, str | int] = {"fields": "orderid", "start": 99}
@@ -696,3 +719,21 @@ def test_cursor_pages_detect_a_loop() -> None:
     fetch, _ = cursor_server({None: ([1], "a"), "a": ([2], "b"), "b": ([3], "a")})
     with pytest.raises(PaginationError, match="loop detected"):
         list(cursor_pages(fetch, "/journal-entries", {"num": 1}))
+
+
+# ----------------------------------------------------------------------------- GC during a run
+def test_bulk_allocation_gc_collects_rarely_and_restores_the_interpreter() -> None:
+    import gc
+
+    from extract.cli import _bulk_allocation_gc
+
+    before = gc.get_threshold()
+    with _bulk_allocation_gc():
+        assert gc.get_threshold()[0] >= 10_000
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), _bulk_allocation_gc():
+        raise RuntimeError("a failed run")
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -23,8 +23,8 @@ ZREPORTS = TableSpec("pos_z_reports", (("registerid", "VARCHAR"), ("zreportid", 
 REG = "{EC5FA250-A0E3-1EFF-CD03-039F753AA31A}"
 
 
-def payload(orderid: int, **extra: Any) -> str:
-    return json.dumps({"orderid": orderid, **extra})
+def payload(orderid: int, **extra: Any) -> dict[str, Any]:
+    return {"orderid": orderid, **extra}
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_ensure_table_shape_and_lineage_columns(landing: Landing) -> None:
         ("_run_id", "VARCHAR"),
         ("_extracted_at", "TIMESTAMP"),
     ]
-    landing.commit_page(ZREPORTS, [Row((REG, 1), "{}")])
+    landing.commit_page(ZREPORTS, [Row((REG, 1), {})])
     assert landing.con.execute(
         "SELECT _run_id, _extracted_at FROM raw.pos_z_reports"
     ).fetchall() == [("run-1", NOW.replace(tzinfo=None))]
@@ -95,11 +95,21 @@ def test_upsert_replaces_and_last_row_per_key_wins(landing: Landing) -> None:
     }
 
 
+def test_payload_is_the_record_as_compact_json_text_of_type_json(landing: Landing) -> None:
+    record = {"orderid": 7, "moneytotal": "12.50", "items": [{"sku": "Å-1", "n": None}]}
+    landing.commit_page(ORDERS, [Row((7,), record)])
+    text, kind, money = landing.con.execute(
+        "SELECT payload::VARCHAR, typeof(payload), payload->>'moneytotal' FROM raw.orders"
+    ).fetchall()[0]
+    assert text == '{"orderid":7,"moneytotal":"12.50","items":[{"sku":"Å-1","n":null}]}'
+    assert (kind, money) == ("JSON", "12.50")
+
+
 def test_composite_keys(landing: Landing) -> None:
     other = "{7BECEBCA-98C4-11DC-5443-03888FE368A4}"
-    rows = [Row((REG, 1), "{}"), Row((REG, 2), "{}"), Row((other, 1), "{}")]
+    rows = [Row((REG, 1), {}), Row((REG, 2), {}), Row((other, 1), {})]
     landing.commit_page(ZREPORTS, rows)
-    landing.commit_page(ZREPORTS, [Row((REG, 2), '{"again": true}')])
+    landing.commit_page(ZREPORTS, [Row((REG, 2), {"again": True})])
     assert landing.keys(ZREPORTS) == {(REG, 1), (REG, 2), (other, 1)}
     assert landing.count(ZREPORTS) == 3
     assert payloads(landing, ZREPORTS)[(REG, 2)] == {"again": True}
@@ -189,12 +199,12 @@ def test_failed_state_upsert_leaves_neither_rows_nor_rejects_nor_state(
     assert landing.get_state("orders", "") == 2
 
 
-def test_bad_json_payload_rolls_back_the_whole_page(landing: Landing) -> None:
+def test_a_record_that_is_not_json_data_is_refused_before_landing(landing: Landing) -> None:
     landing.commit_page(ORDERS, [Row((1,), payload(1, v="old"))], state=("orders", "", 1))
-    with pytest.raises(LandingError, match="JSON"):
+    with pytest.raises(LandingError, match=r"record \(2,\) is not JSON data"):
         landing.commit_page(
             ORDERS,
-            [Row((1,), payload(1, v="new")), Row((2,), "{not json")],
+            [Row((1,), payload(1, v="new")), Row((2,), payload(2, v={1, 2}))],
             state=("orders", "", 2),
         )
     assert payloads(landing, ORDERS) == {(1,): {"orderid": 1, "v": "old"}}
@@ -203,9 +213,9 @@ def test_bad_json_payload_rolls_back_the_whole_page(landing: Landing) -> None:
 
 def test_rows_that_do_not_fit_the_key_are_refused_before_writing(landing: Landing) -> None:
     with pytest.raises(LandingError, match="does not match"):
-        landing.commit_page(ORDERS, [Row((1, 2), "{}")], state=("orders", "", 9))
+        landing.commit_page(ORDERS, [Row((1, 2), {})], state=("orders", "", 9))
     with pytest.raises(LandingError, match="does not fit"):
-        landing.commit_page(ORDERS, [Row(("abc",), "{}")], state=("orders", "", 9))
+        landing.commit_page(ORDERS, [Row(("abc",), {})], state=("orders", "", 9))
     assert landing.count(ORDERS) == 0
     assert landing.get_state("orders", "") is None
 
@@ -244,10 +254,10 @@ def test_killed_process_keeps_only_whole_pages(db: Path) -> None:
         spec = TableSpec("orders", (("orderid", "BIGINT"),))
         land = Landing(Path({str(db)!r}), "run-crash")
         for page in range(2):
-            rows = [Row((page * 100 + i,), '{{"i": %d}}' % i) for i in range(100)]
+            rows = [Row((page * 100 + i,), {{"i": i}}) for i in range(100)]
             land.commit_page(spec, rows, state=("orders", "", page))
         land._upsert_state = lambda *args: os._exit(3)
-        land.commit_page(spec, [Row((999,), "{{}}")], state=("orders", "", 99))
+        land.commit_page(spec, [Row((999,), {{}})], state=("orders", "", 99))
         """
     )
     done = subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
@@ -371,7 +381,7 @@ def test_existing_table_with_another_key_is_refused(landing: Landing) -> None:
 # ----------------------------------------------------------------------------- speed
 def test_landing_a_page_is_fast(landing: Landing) -> None:
     """A measurement, not a benchmark: prints ms per 1,000-row page; only a generous bound."""
-    body = json.dumps({"orderid": 0, "text": "x" * 3000})
+    body = {"orderid": 0, "text": "x" * 3000}
     timings = []
     for page in range(10):
         rows = [Row((page * 1000 + i,), body) for i in range(1000)]
@@ -384,7 +394,7 @@ def test_landing_a_page_is_fast(landing: Landing) -> None:
     replaced = time.perf_counter() - started
     timings.sort()
     print(  # noqa: T201
-        f"commit_page 1,000 x {len(body)} B rows: median {timings[5] * 1e3:.1f} ms, "
+        f"commit_page 1,000 x {len(json.dumps(body))} B rows: median {timings[5] * 1e3:.1f} ms, "
         f"max {timings[-1] * 1e3:.1f} ms; replacing 1,000 keys {replaced * 1e3:.1f} ms"
     )
     assert landing.count(ORDERS) == 10_000
@@ -396,7 +406,7 @@ def test_clear_gaps_in_bulk_and_query(landing: Landing) -> None:
     landing.clear_gaps([(REG, n) for n in range(3, 100)])
     landing.clear_gaps([])
     assert landing.gaps() == {(REG, 1), (REG, 2)}
-    landing.commit_page(ZREPORTS, [Row((REG, 3), "{}"), Row((REG, 6), "{}")])
+    landing.commit_page(ZREPORTS, [Row((REG, 3), {}), Row((REG, 6), {})])
     assert landing.query(
         "SELECT zreportid FROM raw.pos_z_reports WHERE registerid = ? ORDER BY 1", [REG]
     ) == [(3,), (6,)]
