@@ -32,11 +32,12 @@ test: $(STAMP)
 test-unit: $(STAMP)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-.PHONY: lint  ## ruff (lint + format check) and mypy --strict
+.PHONY: lint  ## ruff (lint + format check), mypy --strict and SQLFluff on the dbt project
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
 
 .PHONY: format  ## Apply ruff's fixes and formatting
 format: $(STAMP)

@@ -1,0 +1,47 @@
+with
+
+source as (
+    select
+        registerid,
+        id,
+        _extracted_at,
+        {{ json_array('payload', ['data', 'vats']) }} as vats
+    from {{ source('sitoo', 'journal_entries') }}
+    where {{ json_text('payload', 'type') }} = 'receipt'
+),
+
+unnested as (
+    select
+        source.registerid,
+        source.id,
+        source._extracted_at,
+        source.element,
+        source.element_position
+    from (
+        select
+            source.*,
+            {{ unnest_list('source.vats') }} as element,
+            {{ unnest_positions('source.vats') }} as element_position
+        from source
+    ) as source  -- noqa: RF04
+),
+
+renamed as (
+    select
+        ---------- ids
+        concat_ws('-', {{ normalize_guid('registerid') }}, id, element_position) as journal_receipt_vat_id,
+        concat_ws('-', {{ normalize_guid('registerid') }}, id) as journal_entry_key,
+        {{ normalize_guid('registerid') }} as register_id,
+        id as journal_entry_id,
+        ---------- numerics
+        element_position,
+        {{ to_vat_rate(json_text('element', 'vatvalue')) }} as vat_rate,
+        {{ json_money('element', 'moneytotal') }} as gross_amount,
+        {{ json_money('element', 'moneynet') }} as net_amount,
+        {{ json_money('element', 'moneyvat') }} as vat_amount,
+        ---------- metadata
+        _extracted_at
+    from unnested
+)
+
+select * from renamed

@@ -1,0 +1,37 @@
+with
+
+source as (
+    select * from {{ source('sitoo', 'journal_entries') }}
+    where {{ json_text('payload', 'type') }} = 'receipt'
+),
+
+renamed as (
+    select
+        ---------- ids
+        concat_ws('-', {{ normalize_guid('registerid') }}, id) as journal_entry_key,
+        {{ normalize_guid('registerid') }} as register_id,
+        id as journal_entry_id,
+        {{ json_text('payload', ['data', 'additionaldata', 'pos-receiptid']) }} as receipt_id,
+        {{ json_text('payload', ['data', 'additionaldata', 'store-externalid']) }} as store_external_id,
+        {{ normalize_guid(json_text('payload', ['data', 'additionaldata', 'pos-staff-userid'])) }}
+            as staff_user_id,
+        ---------- strings
+        upper({{ json_text('payload', ['data', 'currencycode']) }}) as currency_code,
+        {{ json_text('payload', ['data', 'additionaldata', 'pos-timezone']) }} as pos_time_zone,
+        ---------- numerics
+        {{ json_value('payload', ['data', 'receiptnumber'], 'bigint') }} as receipt_number,
+        {{ json_money('payload', ['data', 'moneytotal']) }} as gross_amount,
+        {{ json_money('payload', ['data', 'moneyroundoff']) }} as rounding_amount,
+        {{ json_money('payload', ['data', 'moneytotalpaid']) }} as paid_amount,
+        ---------- booleans
+        coalesce({{ json_bool('payload', ['data', 'isrefund']) }}, false) as is_refund,
+        coalesce({{ json_bool('payload', 'ispractice') }}, false) as is_practice_mode,
+        ---------- timestamps
+        {{ json_epoch('payload', 'datecreated') }} as created_at,
+        {{ json_epoch('payload', 'dateadded') }} as added_at,
+        ---------- metadata
+        _extracted_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,49 @@
+with
+
+source as (
+    select
+        orderid,
+        _extracted_at,
+        {{ json_array('payload', 'payments') }} as payments
+    from {{ source('sitoo', 'orders') }}
+),
+
+unnested as (
+    select
+        source.orderid,
+        source._extracted_at,
+        source.payment,
+        source.payment_position
+    from (
+        select
+            source.*,
+            {{ unnest_list('source.payments') }} as payment,
+            {{ unnest_positions('source.payments') }} as payment_position
+        from source
+    ) as source  -- noqa: RF04
+),
+
+renamed as (
+    select
+        ---------- ids
+        concat_ws('-', orderid, payment_position) as order_payment_id,
+        orderid as order_id,
+        nullif({{ json_text('payment', 'externalid') }}, '') as payment_external_id,
+        ---------- strings
+        {{ json_text('payment', 'name') }} as payment_method,
+        nullif({{ json_text('payment', 'reftype') }}, '') as reference_type,
+        nullif({{ json_text('payment', 'cardissuer') }}, '') as card_issuer,
+        {{ json_text('payment', ['additionaldata', 'payment-method']) }} as payment_method_external_id,
+        ---------- numerics
+        payment_position,
+        {{ json_money('payment', 'moneyamount') }} as amount,
+        ---------- booleans
+        coalesce(
+            lower({{ json_text('payment', ['additionaldata', 'virtual-payment']) }}) = 'true', false
+        ) as is_virtual,
+        ---------- metadata
+        _extracted_at
+    from unnested
+)
+
+select * from renamed

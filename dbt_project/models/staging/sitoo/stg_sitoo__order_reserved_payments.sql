@@ -1,0 +1,43 @@
+with
+
+source as (
+    select
+        orderid,
+        _extracted_at,
+        {{ json_array('payload', 'reservedpayments') }} as payments
+    from {{ source('sitoo', 'orders') }}
+),
+
+unnested as (
+    select
+        source.orderid,
+        source._extracted_at,
+        source.payment,
+        source.payment_position
+    from (
+        select
+            source.*,
+            {{ unnest_list('source.payments') }} as payment,
+            {{ unnest_positions('source.payments') }} as payment_position
+        from source
+    ) as source  -- noqa: RF04
+),
+
+renamed as (
+    select
+        ---------- ids
+        concat_ws('-', orderid, payment_position) as order_reserved_payment_id,
+        orderid as order_id,
+        {{ json_text('payment', 'id') }} as reservation_id,
+        ---------- strings
+        {{ json_text('payment', 'name') }} as payment_method,
+        nullif({{ json_text('payment', 'cardissuer') }}, '') as card_issuer,
+        ---------- numerics
+        payment_position,
+        {{ json_money('payment', 'moneyreserved') }} as reserved_amount,
+        ---------- metadata
+        _extracted_at
+    from unnested
+)
+
+select * from renamed

@@ -1,0 +1,76 @@
+with
+
+source as (
+    select * from {{ source('sitoo', 'pos_z_reports') }}
+),
+
+kinds as (
+    select
+        registerid,
+        zreportid,
+        _extracted_at,
+        unnest([
+            { 'kind': 'sales', 'elements': {{ json_array('payload', 'paymentssales') }} },
+            { 'kind': 'refund', 'elements': {{ json_array('payload', 'paymentsrefund') }} }
+        ]) as kind_elements
+    from source
+),
+
+payments as (
+    select
+        kinds.registerid,
+        kinds.zreportid,
+        kinds._extracted_at,
+        struct_extract(kinds.kind_elements, 'kind') as payment_kind,
+        kinds.element_position as payment_position,
+        {{ json_text('kinds.element', 'name') }} as payment_method,
+        {{ json_array('kinds.element', 'subpayments') }} as sub_payments
+    from (
+        select
+            kinds.*,
+            {{ unnest_list("struct_extract(kinds.kind_elements, 'elements')") }} as element,
+            {{ unnest_positions("struct_extract(kinds.kind_elements, 'elements')") }} as element_position
+        from kinds
+    ) as kinds
+),
+
+unnested as (
+    select
+        payments.*,
+        payments.sub_payment,
+        payments.sub_payment_position
+    from (
+        select
+            payments.*,
+            {{ unnest_list('payments.sub_payments') }} as sub_payment,
+            {{ unnest_positions('payments.sub_payments') }} as sub_payment_position
+        from payments
+    ) as payments
+),
+
+renamed as (
+    select
+        ---------- ids
+        concat_ws(
+            '-', {{ normalize_guid('registerid') }}, zreportid, payment_kind, payment_position, sub_payment_position
+        ) as zreport_sub_payment_id,
+        concat_ws('-', {{ normalize_guid('registerid') }}, zreportid, payment_kind, payment_position)
+            as zreport_payment_id,
+        {{ normalize_guid('registerid') }} as register_id,
+        zreportid as zreport_id,
+        ---------- strings
+        payment_kind,
+        payment_method,
+        {{ json_text('sub_payment', 'name') }} as sub_payment_name,
+        ---------- numerics
+        sub_payment_position,
+        {{ json_money('sub_payment', 'moneysubtotal') }} as amount,
+        {{ json_money('sub_payment', 'moneycaptured') }} as captured_amount,
+        {{ json_money('sub_payment', 'moneyinadvance') }} as in_advance_amount,
+        {{ json_money('sub_payment', 'moneyreserved') }} as reserved_amount,
+        ---------- metadata
+        _extracted_at
+    from unnested
+)
+
+select * from renamed

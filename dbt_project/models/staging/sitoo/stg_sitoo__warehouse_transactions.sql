@@ -1,0 +1,28 @@
+with
+
+source as (
+    select * from {{ source('sitoo', 'warehouse_transactions') }}
+),
+
+renamed as (
+    select
+        ---------- ids
+        warehousetransactionid as warehouse_transaction_id,
+        {{ json_value('payload', 'warehouseid', 'bigint') }} as warehouse_id,
+        {{ json_value('payload', 'orderdeliveryid', 'bigint') }} as order_delivery_id,
+        {{ json_value('payload', 'shipmentid', 'bigint') }} as shipment_id,
+        {{ json_text('payload', 'externalid') }} as transaction_external_id,
+        ---------- strings
+        {{ json_text('payload', 'description') }} as transaction_description,
+        {{ json_text('payload', 'reasoncode') }} as reason_code,
+        ---------- numerics
+        {{ json_value('payload', 'transactiontype', 'integer') }} as transaction_type_code,
+        ---------- timestamps
+        {{ json_epoch('payload', 'datecreated') }} as created_at,
+        ---------- metadata
+        _run_id,
+        _extracted_at
+    from source
+)
+
+select * from renamed
