@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import extract_memory, extract_throughput, simulator_serving
+from benchmarks import dbt_build, extract_memory, extract_throughput, simulator_serving
 
 
 def main() -> None:
@@ -17,6 +17,9 @@ def main() -> None:
     print()
     print("== Extract peak memory (goals: <= 400 MB, and <= 1.2x at four times the data)")
     extract_memory.run()
+    print()
+    print("== dbt build at ~1M order lines (goals: full < 60 s; incremental <= 0.15 of full)")
+    dbt_build.run()
 
 
 if __name__ == "__main__":

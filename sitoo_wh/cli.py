@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from extract import cli as extract_cli
 from simulator import cli as simulator_cli
-from sitoo_wh import demo
+from sitoo_wh import build, demo, sync
 from sitoo_wh.config import ConfigError
 
 
@@ -36,8 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     extract_cli.add_arguments(extract_parser)
     extract_parser.set_defaults(func=extract_cli.run)
 
+    build_cmd = commands.add_parser(
+        "build", help="dbt build on warehouse.duckdb, then publish the marts to serving.duckdb"
+    )
+    build.add_arguments(build_cmd)
+    build_cmd.set_defaults(func=build.run)
+
+    sync_parser = commands.add_parser(
+        "sync", help="extract, build and publish in one go (what cron runs)"
+    )
+    sync.add_arguments(sync_parser)
+    sync_parser.set_defaults(func=sync.run)
+
     demo_parser = commands.add_parser(
-        "demo", help="start the simulator on a free loopback port and show what it serves"
+        "demo",
+        help="start the simulator on a free loopback port, show what it serves, and sync from it",
     )
     demo_parser.add_argument(
         "--no-wait", action="store_true", help="stop after the tour instead of serving until Ctrl-C"

@@ -1,8 +1,9 @@
 """`sitoo-wh demo`: the simulator on a free loopback port, a short tour of what it serves,
-and an incremental extract of it into `$SITOO_WH_DATA_DIR/warehouse.duckdb`.
+and a sync from it: extract into `$SITOO_WH_DATA_DIR/warehouse.duckdb`, dbt build, publish
+`serving.duckdb`.
 
 Everything goes over real HTTP with the credentials a user would export, so the demo shows
-what a real account would give. Later stages (build, dashboard) join here.
+what a real account would give. Later stages (dashboard) join here.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from types import FrameType
 
 import httpx
 
-from extract.cli import add_arguments as add_extract_arguments
-from extract.cli import exit_code, extract_with_output
-from extract.progress import make_console
 from simulator.cli import build_server, configs_from_args, environment_lines
 from sitoo_wh.config import load_settings
+from sitoo_wh.sync import add_arguments as add_sync_arguments
+from sitoo_wh.sync import sync
 
 
 def tour(url: str, api_id: str, password: str, account_id: int) -> list[str]:
@@ -67,9 +67,9 @@ def tour(url: str, api_id: str, password: str, account_id: int) -> list[str]:
     return lines
 
 
-def _extract(url: str, account_id: int, api_id: str, password: str) -> int:
-    """Extract from the simulator like `sitoo-wh extract` would, with its default flags
-    except the client-side rate limit (the simulator has none unless asked)."""
+def _sync(url: str, account_id: int, api_id: str, password: str) -> int:
+    """Extract, build and publish from the simulator like `sitoo-wh sync` would, with its
+    default flags except the client-side rate limit (the simulator has none unless asked)."""
     env = {
         "SITOO_BASE_URL": url,
         "SITOO_ACCOUNT_ID": str(account_id),
@@ -80,10 +80,14 @@ def _extract(url: str, account_id: int, api_id: str, password: str) -> int:
     }
     settings = load_settings(env, config_file=Path(os.devnull))
     parser = argparse.ArgumentParser()
-    add_extract_arguments(parser)
-    extract_args = parser.parse_args(["--rate-limit", "0"])
-    print(f"\nExtracting into {settings.warehouse_path} …", flush=True)
-    return exit_code(extract_with_output(settings, extract_args, make_console()))
+    add_sync_arguments(parser)
+    sync_args = parser.parse_args(["--rate-limit", "0"])
+    print(
+        f"\nExtracting into {settings.warehouse_path}, building and publishing "
+        f"{settings.serving_path} …",
+        flush=True,
+    )
+    return sync(settings, sync_args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             f"'{server.url}/v2/accounts/{chain.account_id}/orders.json?num=1'",
             flush=True,
         )
-        code = _extract(server.url, chain.account_id, api.api_id, api.password)
+        code = _sync(server.url, chain.account_id, api.api_id, api.password)
         if code != 0 or args.no_wait:
             return code
         stop = threading.Event()
