@@ -328,7 +328,16 @@ class Extractor:
         if self._wanted(S.USERS) and self.sites:
             land_list(
                 S.USERS,
-                lambda f: [(None, self._envelope_all(f, f"/sites/{self.sites[0]}/users.json", {}))],
+                lambda f: [
+                    (
+                        None,
+                        self._envelope_all(
+                            f,
+                            f"/sites/{self.sites[0]}/users.json",
+                            {"fields": ",".join(S.USER_FIELDS)},
+                        ),
+                    )
+                ],
             )
         if self._wanted(S.PRODUCTS):
             self._run_stream(S.PRODUCTS, self._products)

@@ -27,6 +27,13 @@ TRANSACTION_FIELDS = (
     "orderdeliveryid", "shipmentid", "externalid", "reasoncode", "items",
 )  # fmt: skip
 
+USER_FIELDS = (
+    "userid", "email", "namefirst", "namelast", "externalid", "company", "datecreated",
+    "datemodified", "role", "warehouses",
+)  # fmt: skip
+"""The users endpoint's default fields leave out `role`, `externalid` and `warehouses`, which
+tell staff from customers and tie staff to their stores."""
+
 BIGINT = "BIGINT"
 TEXT = "VARCHAR"
 

@@ -253,7 +253,9 @@ def api_records(sim: Sim) -> dict[str, dict[Key, Any]]:
         for eshop in eshops
         for item in sim.get(f"/sites/{eshop}/pospaymenttypes.json")
     }
-    out["users"] = {(u["userid"],): u for u in sim.get_all(f"/sites/{eshops[0]}/users.json")}
+    users = sim.get_all(f"/sites/{eshops[0]}/users.json", fields=",".join(S.USER_FIELDS))
+    assert all("role" in u for u in users)  # asked for: the default field set leaves it out
+    out["users"] = {(u["userid"],): u for u in users}
     orders = sim.get_all("/orders.json", sort="orderid", fields=",".join(S.ORDER_FIELDS))
     out["orders"] = {(o["orderid"],): o for o in orders}
     zreports = sim.get("/pos-z-reports", dateaddedfrom=0)
