@@ -3,6 +3,7 @@
     unique_key='warehouse_transaction_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    pre_hook="{{ delete_reextracted_parents('warehouse_transaction_id', source('sitoo', 'warehouse_transactions'), 'warehousetransactionid') }}",
 ) }}
 {# One row per warehouse transaction line (the stock ledger). Incremental by transaction with a
    lookback window on the extraction time. #}

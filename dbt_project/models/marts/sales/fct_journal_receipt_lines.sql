@@ -3,6 +3,7 @@
     unique_key='journal_entry_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    pre_hook="{{ delete_reextracted_parents('journal_entry_key', source('sitoo', 'journal_entries'), raw_journal_entry_key()) }}",
 ) }}
 {# One row per item of a journal receipt (the POS's own record, Journals v3). Incremental by
    journal entry with a lookback window on the extraction time. #}

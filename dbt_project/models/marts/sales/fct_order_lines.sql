@@ -3,6 +3,7 @@
     unique_key='order_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    pre_hook="{{ delete_reextracted_parents('order_id', source('sitoo', 'orders'), 'orderid') }}",
 ) }}
 {# One row per order line. Incremental by order: every line of an order whose raw row changed
    within the lookback window is deleted and rebuilt, so lines never go stale. #}

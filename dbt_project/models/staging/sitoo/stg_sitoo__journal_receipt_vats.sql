@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    unique_key='journal_entry_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_reextracted_parents('journal_entry_key', source('sitoo', 'journal_entries'), raw_journal_entry_key()) }}",
+) }}
 with
 
 source as (
@@ -8,6 +15,9 @@ source as (
         {{ json_array('payload', ['data', 'vats']) }} as vats
     from {{ source('sitoo', 'journal_entries') }}
     where {{ json_text('payload', 'type') }} = 'receipt'
+        {% if is_incremental() %}
+            and _extracted_at >= {{ lookback_start('_extracted_at') }}
+        {% endif %}
 ),
 
 unnested as (

@@ -1,29 +1,26 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_reextracted_parents('order_id', source('sitoo', 'orders'), 'orderid') }}",
+) }}
 {# Sales-tax rows of order items (US-style tax; empty for Nordic VAT accounts, whose VAT is the
    item's own vatvalue and moneyitemtotal_vat). #}
 with
 
-source as (
-    select
-        orderid,
-        _extracted_at,
-        {{ json_array('payload', 'orderitems') }} as items
-    from {{ source('sitoo', 'orders') }}
-),
-
 items as (
+    {#- From the order items table, whose sales_taxes column is already cut out of the order
+        payload: the payload (every item of the order) is not parsed a second time. -#}
     select
-        source.orderid,
-        source._extracted_at,
-        coalesce({{ json_value('source.item', 'orderitemid', 'bigint') }}, source.item_position - 1)
-            as order_item_id,
-        {{ json_array('source.item', 'salestaxes') }} as taxes
-    from (
-        select
-            source.*,
-            {{ unnest_list('source.items') }} as item,
-            {{ unnest_positions('source.items') }} as item_position
-        from source
-    ) as source  -- noqa: RF04
+        order_id as orderid,
+        _extracted_at,
+        order_item_id,
+        {{ json_array('sales_taxes', []) }} as taxes
+    from {{ ref('stg_sitoo__order_items') }}
+    {% if is_incremental() %}
+        where _extracted_at >= {{ lookback_start('_extracted_at') }}
+    {% endif %}
 ),
 
 unnested as (

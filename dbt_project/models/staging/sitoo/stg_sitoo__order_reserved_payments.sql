@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_reextracted_parents('order_id', source('sitoo', 'orders'), 'orderid') }}",
+) }}
 with
 
 source as (
@@ -6,6 +13,9 @@ source as (
         _extracted_at,
         {{ json_array('payload', 'reservedpayments') }} as payments
     from {{ source('sitoo', 'orders') }}
+    {% if is_incremental() %}
+        where _extracted_at >= {{ lookback_start('_extracted_at') }}
+    {% endif %}
 ),
 
 unnested as (

@@ -1,3 +1,6 @@
+{#- A table: Z-report payloads are large, and sessions, reconciliation and tests all read
+    them, so they are parsed once per build. -#}
+{{ config(materialized='table') }}
 with
 
 source as (

@@ -1,3 +1,6 @@
+{#- A table: Z-report payloads are large, and sessions, reconciliation and tests all read
+    them, so they are parsed once per build. -#}
+{{ config(materialized='table') }}
 {%- set money_fields = [
     ('moneysalestotal', 'sales_gross_amount'),
     ('moneysalestotalnet', 'sales_net_amount'),
@@ -42,10 +45,22 @@
     ('numopendrawer', 'open_drawer_count'),
     ('numpractice', 'practice_count'),
 ] -%}
+{%- set payload_paths = [
+    'eshopid', 'store_id', 'staffuserid', 'registerkey', 'manufacturerid', 'store_name',
+    'company', 'companyid', 'currencycode', 'staff', 'comment', 'registernumber',
+    'dateopened', 'datecreated', 'dateadded',
+] -%}
+{%- for field, name in money_fields + count_fields -%}
+    {%- do payload_paths.append(field) -%}
+{%- endfor -%}
+{%- set payload = json_fields('payload_fields', payload_paths) -%}
 with
 
 source as (
-    select * from {{ source('sitoo', 'pos_z_reports') }}
+    select
+        *,
+        {{ json_text_fields('payload', payload_paths) }} as payload_fields
+    from {{ source('sitoo', 'pos_z_reports') }}
 ),
 
 renamed as (
@@ -54,30 +69,30 @@ renamed as (
         concat_ws('-', {{ normalize_guid('registerid') }}, zreportid) as zreport_key,
         {{ normalize_guid('registerid') }} as register_id,
         zreportid as zreport_id,
-        {{ json_value('payload', 'eshopid', 'bigint') }} as site_id,
-        {{ json_text('payload', 'store_id') }} as store_external_id,
-        {{ normalize_guid(json_text('payload', 'staffuserid')) }} as staff_user_id,
+        {{ json_value(payload, 'eshopid', 'bigint') }} as site_id,
+        {{ json_text(payload, 'store_id') }} as store_external_id,
+        {{ normalize_guid(json_text(payload, 'staffuserid')) }} as staff_user_id,
         ---------- strings
-        {{ json_text('payload', 'registerkey') }} as register_key,
-        {{ json_text('payload', 'manufacturerid') }} as manufacturer_id,
-        {{ json_text('payload', 'store_name') }} as store_name,
-        {{ json_text('payload', 'company') }} as company_name,
-        {{ json_text('payload', 'companyid') }} as company_number,
-        upper({{ json_text('payload', 'currencycode') }}) as currency_code,
-        {{ json_text('payload', 'staff') }} as staff_name,
-        {{ json_text('payload', 'comment') }} as zreport_comment,
+        {{ json_text(payload, 'registerkey') }} as register_key,
+        {{ json_text(payload, 'manufacturerid') }} as manufacturer_id,
+        {{ json_text(payload, 'store_name') }} as store_name,
+        {{ json_text(payload, 'company') }} as company_name,
+        {{ json_text(payload, 'companyid') }} as company_number,
+        upper({{ json_text(payload, 'currencycode') }}) as currency_code,
+        {{ json_text(payload, 'staff') }} as staff_name,
+        {{ json_text(payload, 'comment') }} as zreport_comment,
         ---------- numerics
-        {{ json_value('payload', 'registernumber', 'integer') }} as register_number,
+        {{ json_value(payload, 'registernumber', 'integer') }} as register_number,
         {% for field, name in money_fields -%}
-            {{ json_money('payload', field) }} as {{ name }},
+            {{ json_money(payload, field) }} as {{ name }},
         {% endfor -%}
         {% for field, name in count_fields -%}
-            {{ json_value('payload', field, 'integer') }} as {{ name }},
+            {{ json_value(payload, field, 'integer') }} as {{ name }},
         {% endfor -%}
         ---------- timestamps
-        {{ json_epoch('payload', 'dateopened') }} as opened_at,
-        {{ json_epoch('payload', 'datecreated') }} as closed_at,
-        {{ json_epoch('payload', 'dateadded') }} as added_at,
+        {{ json_epoch(payload, 'dateopened') }} as opened_at,
+        {{ json_epoch(payload, 'datecreated') }} as closed_at,
+        {{ json_epoch(payload, 'dateadded') }} as added_at,
         ---------- metadata
         _run_id,
         _extracted_at

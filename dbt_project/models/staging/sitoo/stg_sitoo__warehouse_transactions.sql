@@ -1,7 +1,16 @@
+{{ config(
+    materialized='incremental',
+    unique_key='warehouse_transaction_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 with
 
 source as (
     select * from {{ source('sitoo', 'warehouse_transactions') }}
+    {% if is_incremental() %}
+        where _extracted_at >= {{ lookback_start('_extracted_at') }}
+    {% endif %}
 ),
 
 renamed as (
