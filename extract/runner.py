@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, Literal, Protocol
 
 import orjson
@@ -30,7 +31,6 @@ from extract.validate import format_key, record_key, validate
 logger = logging.getLogger(__name__)
 
 Fetch = Callable[[str, Mapping[str, str | int]], Any]
-
 Outcome = Literal["running", "ok", "partial", "failed"]
 
 
@@ -180,6 +180,15 @@ class Extractor:
             else:
                 rows.append(Row(key, item))
         return rows, rejects
+
+    @classmethod
+    def split_page(
+        cls, stream: str, watermark: str, extra: Mapping[str, Any] | None, items: list[Any]
+    ) -> tuple[list[Row], list[Reject], int]:
+        """`split`, plus the highest integer `watermark` field of the page (0 if none): what a
+        watermarked stream needs of a page, computed in the thread that fetched it."""
+        rows, rejects = cls.split(stream, items, extra)
+        return rows, rejects, max(int_field(items, watermark), default=0)
 
     def _run_stream(self, spec: TableSpec, body: Callable[[StreamResult], None]) -> StreamResult:
         result = StreamResult(spec.name)
@@ -360,12 +369,6 @@ class Extractor:
                 )
             newest = 0 if state is None else int(state["datemodified"])
 
-            def prepare(
-                items: list[Any], eshop: int = eshop
-            ) -> tuple[list[Row], list[Reject], int]:
-                rows, rejects = self.split("products", items, {"_eshopid": eshop})
-                return rows, rejects, max(int_field(items, "datemodified"), default=0)
-
             for page in offset_pages(
                 fetch,
                 f"/sites/{eshop}/products.json",
@@ -373,7 +376,7 @@ class Extractor:
                 page_size=self.options.page_size,
                 executor=self._pages,
                 window=self.options.window,
-                prepare=prepare,
+                prepare=partial(self.split_page, "products", "datemodified", {"_eshopid": eshop}),
             ):
                 rows, rejects, modified = page.prepared
                 newest = max(newest, modified)
@@ -408,10 +411,6 @@ class Extractor:
         if state is None and self.options.since is not None:
             params[since_param] = _epoch(self.options.since)
 
-        def prepare(items: list[Any]) -> tuple[list[Row], list[Reject], int]:
-            rows, rejects = self.split(spec.name, items)
-            return rows, rejects, max(int_field(items, id_field), default=0)
-
         for page in offset_pages(
             fetch,
             path,
@@ -419,7 +418,7 @@ class Extractor:
             page_size=self.options.page_size,
             executor=self._pages,
             window=self.options.window,
-            prepare=prepare,
+            prepare=partial(self.split_page, spec.name, id_field, None),
         ):
             rows, rejects, highest = page.prepared
             last = max(last, highest)
