@@ -194,10 +194,14 @@ def run_dbt(
     *,
     full_refresh: bool = False,
     select: Sequence[str] = (),
+    unit_tests: bool = False,
     quiet: bool = False,
     json_log: bool = False,
 ) -> BuildResult:
-    """`dbt build` of the project on `<data_dir>/warehouse.duckdb`."""
+    """`dbt build` of the project on `<data_dir>/warehouse.duckdb`.
+
+    dbt unit tests check the SQL, not the data, so a scheduled build skips them (dbt's own
+    advice for production); CI runs them, and `unit_tests=True` adds them."""
     data_dir = data_dir.resolve()
     project = project_dir()
     check_writable(data_dir / "warehouse.duckdb")
@@ -206,6 +210,8 @@ def run_dbt(
         extra.append("--full-refresh")
     if select:
         extra += ["--select", *select]
+    if not unit_tests:
+        extra += ["--exclude-resource-type", "unit_test"]
     flags = (["--quiet"] if quiet else []) + (["--log-format", "json"] if json_log else [])
     with _DBT_LOCK, _data_dir_env(data_dir):
         try:
@@ -240,12 +246,18 @@ def build_and_publish(
     *,
     full_refresh: bool = False,
     select: Sequence[str] = (),
+    unit_tests: bool = False,
     quiet: bool = False,
     json_log: bool = False,
 ) -> BuildReport:
     """Build, and publish only if every node passed; raises BuildError otherwise."""
     result = run_dbt(
-        settings.data_dir, full_refresh=full_refresh, select=select, quiet=quiet, json_log=json_log
+        settings.data_dir,
+        full_refresh=full_refresh,
+        select=select,
+        unit_tests=unit_tests,
+        quiet=quiet,
+        json_log=json_log,
     )
     if not result.success:
         raise BuildFailed(result)
@@ -321,6 +333,7 @@ def report_build(settings: Settings, args: argparse.Namespace) -> int:
             settings,
             full_refresh=args.full_refresh,
             select=args.select or (),
+            unit_tests=getattr(args, "unit_tests", False),
             quiet=getattr(args, "quiet", False),
             json_log=json_log,
         )
@@ -356,6 +369,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--select", nargs="+", metavar="SELECTOR", help="dbt node selection (default: all)"
+    )
+    parser.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run the dbt unit tests (checks of the SQL itself, run by CI)",
     )
     parser.add_argument("--quiet", action="store_true", help="only errors from dbt")
 

@@ -8,7 +8,9 @@ temporary data dir, and built with a real `dbt build` (dbtRunner). The checks:
   the store-local business date taken from each order's `pos-timezone`;
 * every Z-report reconciles exactly with its session's orders and journal receipts;
 * after the clock moves and the extractor lands more data, an incremental build gives exactly
-  the rows of a `--full-refresh` build.
+  the rows of a `--full-refresh` build;
+* tests of incremental models read the rows written since the last passing build, and a
+  failure found there is found again on the next run rather than forgotten.
 """
 
 from __future__ import annotations
@@ -331,3 +333,50 @@ def test_incremental_build_equals_full_refresh(warehouse: Warehouse) -> None:
     full = _mart_rows(warehouse.data_dir)
     for mart in MARTS:
         assert incremental[mart] == full[mart], mart
+
+
+def test_incremental_tests_read_untested_rows_and_keep_failures(warehouse: Warehouse) -> None:
+    work, data_dir = warehouse.work_dir, warehouse.data_dir
+    _assert_built(_dbt(work, data_dir))
+    tested = dict(
+        _rows(data_dir, "select model_unique_id, tested_through from dbt_state.tested_slices")
+    )
+    newest = _rows(data_dir, "select max(_extracted_at) from staging.stg_sitoo__orders")[0][0]
+    assert tested["model.sitoo_wh.stg_sitoo__orders"] == newest
+    compiled = next((work / "target" / "run").rglob("unique_stg_sitoo__orders_order_id*.sql"))
+    assert "dbt_state.tested_slices" in compiled.read_text()
+
+    # A duplicate order written after the last passing build: the scoped unique test counts its
+    # key over the whole table, and a failed run records nothing, so the next run fails too.
+    _rows(
+        data_dir,
+        """
+        insert into staging.stg_sitoo__orders
+        select * replace (_extracted_at + interval 1 second as _extracted_at)
+        from staging.stg_sitoo__orders
+        where _extracted_at = (select max(_extracted_at) from staging.stg_sitoo__orders)
+        limit 1
+        """,
+    )
+    for _ in range(2):
+        result = _dbt(work, data_dir, "--select", "stg_sitoo__orders", command=("test",))
+        assert not result.success
+        assert isinstance(result.result, RunExecutionResult), result.result
+        failed = [r.node.unique_id for r in result.result.results if str(r.status) == "fail"]
+        assert any(".unique_stg_sitoo__orders_order_id" in name for name in failed), failed
+        again = dict(
+            _rows(data_dir, "select model_unique_id, tested_through from dbt_state.tested_slices")
+        )
+        assert again == tested
+
+    _rows(
+        data_dir,
+        """
+        delete from staging.stg_sitoo__orders
+        where _extracted_at > (
+            select tested_through from dbt_state.tested_slices
+            where model_unique_id = 'model.sitoo_wh.stg_sitoo__orders'
+        )
+        """,
+    )
+    _assert_built(_dbt(work, data_dir, "--select", "stg_sitoo__orders", command=("test",)))
