@@ -37,7 +37,8 @@
 {%- endmacro %}
 
 {#- on-run-end: when every node of the invocation passed, record for each incremental model
-    that was built and fully tested in it how far its rows have now been tested. -#}
+    that was built in it, and whose every test ran and passed in it, how far its rows have now
+    been tested. -#}
 {% macro record_tested_slices(results) -%}
     {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
     {%- set passed = [] -%}
@@ -51,10 +52,15 @@
     {%- for node in graph.nodes.values() -%}
         {%- if node.resource_type == 'model' and node.config.materialized == 'incremental'
             and node.unique_id in passed -%}
-            {%- set tests = graph.nodes.values()
-                | selectattr('resource_type', 'equalto', 'test')
-                | selectattr('attached_node', 'equalto', node.unique_id)
-                | map(attribute='unique_id') | list -%}
+            {#- every test that reads the model: its own, relationships pointing at it and
+                singular tests -#}
+            {%- set tests = [] -%}
+            {%- for test in graph.nodes.values() -%}
+                {%- if test.resource_type == 'test'
+                    and node.unique_id in test.depends_on.nodes -%}
+                    {%- do tests.append(test.unique_id) -%}
+                {%- endif -%}
+            {%- endfor -%}
             {%- if tests and tests | reject('in', passed) | list | length == 0 -%}
                 {%- set relation = adapter.get_relation(
                     database=node.database, schema=node.schema, identifier=node.alias) -%}
