@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from extract import cli as extract_cli
 from simulator import cli as simulator_cli
 from sitoo_wh import build, demo, sync
+from sitoo_wh import serve as dashboards_serve
 from sitoo_wh.config import ConfigError
 
 
@@ -47,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_arguments(sync_parser)
     sync_parser.set_defaults(func=sync.run)
+
+    serve_parser = commands.add_parser(
+        "serve", help="the dashboards in the browser, over the published serving.duckdb"
+    )
+    dashboards_serve.add_arguments(serve_parser)
+    serve_parser.set_defaults(func=dashboards_serve.run)
 
     demo_parser = commands.add_parser(
         "demo",

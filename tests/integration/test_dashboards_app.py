@@ -1,0 +1,397 @@
+"""The dashboards on a real published warehouse (issue 5, "Show it"):
+
+* every page renders through `AppTest` without an exception;
+* for a fixed filter (dates, one store, its currency) the Overview KPIs equal the same figures
+  computed here with independent SQL over the order-level marts, and so do the VAT and
+  payment totals;
+* an empty data directory (and a file that is not a warehouse) shows a helpful message;
+* the password gate shows no page until the right password is typed;
+* after a new publish the app shows the new figures (the query cache follows the publish).
+
+The warehouse is built once per module the way a user gets one: the simulator over loopback,
+`sitoo-wh sync` (extract, dbt build, publish).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards.lib import db
+from simulator.config import ChainConfig
+from sitoo_wh import cli
+from sitoo_wh.publish import publish
+from tests.integration.conftest import start_sim
+from tests.integration.test_extract import sim_env
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "dashboards" / "app.py"
+# Three stores: two in SEK and one in NOK, so the currency filter has something to keep apart.
+CHAIN = ChainConfig(seed=23, stores=3, days=14, end_date=date(2026, 4, 12), products=120)
+PAGES = {
+    "views/overview.py": "Overview",
+    "views/sales.py": "Sales",
+    "views/vat.py": "VAT",
+    "views/payments.py": "Payments",
+    "views/zreports.py": "Z-reports",
+    "views/inventory.py": "Inventory",
+    "views/data_health.py": "Data health",
+}
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The fixed filter the figures are checked for."""
+
+    start: date
+    end: date
+    store: str
+    currency: str
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with serving.duckdb published by a real `sitoo-wh sync`."""
+    data_dir = tmp_path_factory.mktemp("dashboards") / "data"
+    sim = start_sim(CHAIN)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in sim_env(sim, data_dir).items():
+                mp.setenv(name, value)
+            mp.setenv("SITOO_WH_CONFIG", str(data_dir / "absent.toml"))
+            assert cli.main(["sync", "--quiet", "--rate-limit", "0"]) == 0
+    finally:
+        sim.server.stop()
+    return data_dir
+
+
+@pytest.fixture(autouse=True)
+def clean_app_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No configuration from the developer's machine, no cache from the previous test."""
+    monkeypatch.setenv("SITOO_WH_CONFIG", str(tmp_path / "absent.toml"))
+    for name in ("SITOO_WH_DASHBOARD_PASSWORD", "SITOO_WH_BUDGET_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    db.reset_for_tests()
+    yield
+    db.reset_for_tests()
+
+
+def app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("SITOO_WH_DATA_DIR", str(data_dir))
+    return AppTest.from_file(str(APP), default_timeout=120)
+
+
+def rows(serving: Path, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def scope_of(serving: Path) -> Scope:
+    """A SEK store and five business dates inside the data."""
+    [(store, first, last)] = rows(
+        serving,
+        "SELECT min(store_external_id), min(business_date), max(business_date) "
+        "FROM marts.fct_orders WHERE currency_code = 'SEK' AND is_sales_transaction",
+        [],
+    )
+    assert (last - first).days >= 7
+    return Scope(first + timedelta(days=2), first + timedelta(days=6), store, "SEK")
+
+
+def apply(at: AppTest, scope: Scope) -> AppTest:
+    at.selectbox(key="filter_currency").set_value(scope.currency).run()
+    at.multiselect(key="filter_stores").set_value([scope.store]).run()
+    at.date_input(key="filter_period").set_value((scope.start, scope.end)).run()
+    return at
+
+
+def money(amount: Decimal, currency: str) -> str:
+    text = f"{abs(amount.quantize(CENT, ROUND_HALF_UP)):,.2f}".replace(",", " ")
+    return f"{'-' if amount < 0 else ''}{text} {currency}"
+
+
+def frame(at: AppTest, *columns: str) -> Any:
+    """The first table showing exactly these columns (AppTest does not expose table keys)."""
+    for element in at.dataframe:
+        if tuple(element.value.columns) == columns:
+            return element.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def expected_overview(serving: Path, s: Scope) -> dict[str, str]:
+    """The six KPIs from the order-level marts, not from fct_sales_daily the app reads."""
+    params = [s.start, s.end, s.store, s.currency]
+    [(net, gross, transactions, returns)] = rows(
+        serving,
+        "SELECT sum(net_amount), sum(gross_amount), count(*) FILTER (order_class = 'sale'), "
+        "-coalesce(sum(gross_amount) FILTER (order_class = 'refund'), 0) "
+        "FROM marts.fct_orders WHERE business_date BETWEEN ? AND ? AND store_external_id = ? "
+        "AND currency_code = ? AND is_sales_transaction",
+        params,
+    )
+    [(units, discounts)] = rows(
+        serving,
+        "SELECT sum(quantity), sum(discount_amount) FROM marts.fct_order_lines "
+        "WHERE business_date BETWEEN ? AND ? AND store_external_id = ? "
+        "AND currency_code = ? AND is_sales_transaction",
+        params,
+    )
+    assert transactions > 0
+    atv = (net / transactions).quantize(CENT, ROUND_HALF_UP)
+    upt = (units / transactions).quantize(CENT, ROUND_HALF_UP)
+    rate = (discounts / (gross + discounts) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return {
+        "Net sales": money(net, s.currency),
+        "Transactions": f"{transactions:,}".replace(",", " "),
+        "Average transaction value": money(atv, s.currency),
+        "Units per transaction": f"{upt}",
+        "Returns": money(returns, s.currency),
+        "Discount rate": f"{rate} %",
+    }
+
+
+def test_every_page_renders_without_an_exception(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(warehouse, monkeypatch).run()
+    assert not at.exception
+    for page, title in PAGES.items():
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert [t.value for t in at.title] == [title]
+        assert at.sidebar.date_input(key="filter_period") is not None
+        assert not at.error
+
+
+def test_overview_kpis_equal_independent_sql(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = warehouse / "serving.duckdb"
+    scope = scope_of(serving)
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+
+    assert not at.exception
+    shown = metrics(at)
+    assert {k: shown[k] for k in expected_overview(serving, scope)} == expected_overview(
+        serving, scope
+    )
+
+
+def test_filters_hold_across_pages_and_currencies_stay_apart(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = warehouse / "serving.duckdb"
+    scope = scope_of(serving)
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+    at.switch_page("views/sales.py").run()
+    at.switch_page("views/overview.py").run()
+
+    assert at.selectbox(key="filter_currency").value == "SEK"
+    assert at.multiselect(key="filter_stores").value == [scope.store]
+    assert at.date_input(key="filter_period").value == (scope.start, scope.end)
+    # Choosing NOK offers only NOK stores and shows money in NOK only.
+    at.selectbox(key="filter_currency").set_value("NOK").run()
+    nok_stores = {
+        s
+        for (s,) in rows(
+            serving, "SELECT store_external_id FROM marts.dim_store WHERE currency_code = 'NOK'", []
+        )
+    }
+    assert set(at.multiselect(key="filter_stores").options) <= nok_stores | {
+        name
+        for (name,) in rows(
+            serving, "SELECT store_name FROM marts.dim_store WHERE currency_code = 'NOK'", []
+        )
+    }
+    assert at.multiselect(key="filter_stores").value == []
+    assert metrics(at)["Net sales"].endswith(" NOK")
+
+
+def test_vat_totals_equal_independent_sql(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serving = warehouse / "serving.duckdb"
+    scope = scope_of(serving)
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+    at.switch_page("views/vat.py").run()
+
+    assert not at.exception
+    per_rate = rows(
+        serving,
+        "SELECT vat_rate, sum(net_amount), sum(vat_amount), sum(gross_amount) "
+        "FROM marts.fct_order_lines WHERE business_date BETWEEN ? AND ? "
+        "AND store_external_id = ? AND is_sales_transaction GROUP BY vat_rate "
+        "ORDER BY vat_rate DESC",
+        [scope.start, scope.end, scope.store],
+    )
+    net, vat, gross = (sum((r[i] for r in per_rate), Decimal(0)) for i in (1, 2, 3))
+    shown = metrics(at)
+    assert shown["Net amount"] == money(net, "SEK")
+    assert shown["VAT"] == money(vat, "SEK")
+    assert shown["Gross amount"] == money(gross, "SEK")
+    table = frame(at, "vat_rate", "net_amount", "vat_amount", "gross_amount")
+    assert [(Decimal(str(r.vat_rate)), round(r.vat_amount, 2)) for r in table.itertuples()] == [
+        (Decimal(r[0]), float(r[2])) for r in per_rate
+    ]
+    # The VAT return preview for the selected period ends in the VAT to pay.
+    preview = frame(at, "box", "line", "amount")
+    assert preview.iloc[-1]["box"] == "49"
+    assert round(preview.iloc[-1]["amount"], 2) == float(vat)
+
+
+def test_payment_totals_equal_independent_sql(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = warehouse / "serving.duckdb"
+    scope = scope_of(serving)
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+    at.switch_page("views/payments.py").run()
+
+    assert not at.exception
+    [(paid,)] = rows(
+        serving,
+        "SELECT sum(total_amount) FROM marts.fct_orders WHERE business_date BETWEEN ? AND ? "
+        "AND store_external_id = ? AND is_sales_transaction",
+        [scope.start, scope.end, scope.store],
+    )
+    assert metrics(at)["Payments"] == money(paid, "SEK")
+    by_method = dict(
+        rows(
+            serving,
+            "SELECT payment_method, sum(amount) FROM marts.fct_payments_daily "
+            "WHERE business_date BETWEEN ? AND ? AND store_external_id = ? GROUP BY 1",
+            [scope.start, scope.end, scope.store],
+        )
+    )
+    mix = frame(at, "payment_method", "amount", "payments", "share")
+    assert {r.payment_method: round(r.amount, 2) for r in mix.itertuples()} == {
+        k: float(v) for k, v in by_method.items()
+    }
+
+
+def test_an_empty_data_dir_shows_how_to_fill_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(tmp_path / "nothing-here", monkeypatch).run()
+
+    assert not at.exception
+    assert [t.value for t in at.title] == ["No data yet"]
+    assert "sitoo-wh sync" in at.info[0].value
+    assert not at.metric
+
+
+def test_a_file_that_is_not_a_warehouse_shows_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "serving.duckdb").write_bytes(b"not a database" * 100)
+    at = app(tmp_path, monkeypatch).run()
+
+    assert not at.exception
+    assert "sitoo-wh sync" in at.info[0].value
+
+
+def test_the_password_gate_shows_nothing_until_the_right_password(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITOO_WH_DASHBOARD_PASSWORD", "kassa-2026")
+    at = app(warehouse, monkeypatch).run()
+
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert not at.metric
+    assert not at.sidebar.date_input
+    at.text_input(key="login_password").input("kassa-2025")
+    at.button[0].click().run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert at.error
+    assert not at.metric
+
+    at.text_input(key="login_password").input("kassa-2026")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Overview"]
+    assert metrics(at)["Net sales"]
+    at.switch_page("views/vat.py").run()
+    assert [t.value for t in at.title] == ["VAT"]
+
+
+def test_a_new_publish_shows_new_figures(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(warehouse / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    publish(data_dir / "warehouse.duckdb", data_dir / "serving.duckdb", "first")
+    scope = scope_of(data_dir / "serving.duckdb")
+    at = apply(app(data_dir, monkeypatch).run(), scope)
+    before = metrics(at)
+    assert before == {**before, **expected_overview(data_dir / "serving.duckdb", scope)}
+
+    # A later sync corrects one order: 100.00 more net sales on the scope's first day.
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        con.execute(
+            "UPDATE marts.fct_orders SET net_amount = net_amount + 100 WHERE order_id = ("
+            "  SELECT min(order_id) FROM marts.fct_orders WHERE order_class = 'sale'"
+            "  AND store_external_id = ? AND business_date = ?)",
+            [scope.store, scope.start],
+        )
+        con.execute(
+            "UPDATE marts.fct_sales_daily SET net_sales = net_sales + 100 "
+            "WHERE store_external_id = ? AND business_date = ?",
+            [scope.store, scope.start],
+        )
+    publish(data_dir / "warehouse.duckdb", data_dir / "serving.duckdb", "second")
+    at.run()
+
+    after = metrics(at)
+    assert after["Net sales"] != before["Net sales"]
+    assert after == {**after, **expected_overview(data_dir / "serving.duckdb", scope)}
+
+
+def test_budget_attainment_shows_only_with_a_budget(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = warehouse / "serving.duckdb"
+    scope = scope_of(serving)
+    days = [scope.start + timedelta(days=i) for i in range((scope.end - scope.start).days + 1)]
+    budget = tmp_path / "budget.csv"
+    budget.write_text(
+        "date,store,amount\n"
+        + "".join(f"{d},{scope.store},10000.00\n" for d in days)
+        + f"{scope.start},SOME-OTHER-STORE,99999.00\n"
+    )
+    [(net,)] = rows(
+        serving,
+        "SELECT sum(net_amount) FROM marts.fct_orders WHERE business_date BETWEEN ? AND ? "
+        "AND store_external_id = ? AND is_sales_transaction",
+        [scope.start, scope.end, scope.store],
+    )
+    attained = (net / (Decimal("10000.00") * len(days)) * 100).quantize(
+        Decimal("0.1"), ROUND_HALF_UP
+    )
+
+    without = apply(app(warehouse, monkeypatch).run(), scope)
+    assert "Budget attainment" not in metrics(without)
+
+    monkeypatch.setenv("SITOO_WH_BUDGET_FILE", str(budget))
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+    assert metrics(at)["Budget attainment"] == f"{attained} %"
+
+    budget.write_text("date,store,amount\n2026-04-01,SE-STO-01,ten thousand\n")
+    at.run()
+    assert not at.exception
+    assert "line 2" in at.warning[0].value
+    assert "Budget attainment" not in metrics(at)
