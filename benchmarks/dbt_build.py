@@ -84,13 +84,18 @@ def _line(t: BuildTime) -> str:
     return f"  {t.label:<22} {t.seconds:6.1f} s{split}\n    slowest nodes: {slowest}"
 
 
-def run(scale: float = 6.6, stores: int = 10, days: int = 120) -> tuple[BuildTime, BuildTime]:
-    """Full build, one simulated day, extract, incremental build; prints times and ratios."""
+def run(
+    scale: float = 6.6, stores: int = 10, days: int = 120, data_dir: Path | None = None
+) -> tuple[BuildTime, BuildTime]:
+    """Full build, one simulated day, extract, incremental build; prints times and ratios.
+
+    With `data_dir` the warehouse and its serving copy are left there (the dashboard
+    benchmark renders pages on them); otherwise in a temporary directory, removed after."""
     proc, url = start_simulator("--stores", str(stores), "--days", str(days), "--scale", str(scale))
     try:
         world = httpx.get(f"{url}/_sim/health", timeout=30).json()["world"]
         with tempfile.TemporaryDirectory(prefix="bench-dbt-") as tmp:
-            data_dir = Path(tmp) / "data"
+            data_dir = data_dir or Path(tmp) / "data"
             _cli(url, data_dir, "extract", "--quiet", "--rate-limit", "0")
             full = _timed_build("full build", url, data_dir, "--full-refresh")
             httpx.post(f"{url}/_sim/advance", params={"hours": 24}, timeout=120)
