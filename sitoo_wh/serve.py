@@ -9,6 +9,8 @@ usage statistics sent anywhere.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import logging
 import os
 import signal
@@ -73,6 +75,17 @@ def environment(data_dir: Path | None, base: dict[str, str] | None = None) -> di
     return env
 
 
+def _die_with_parent() -> None:
+    """Runs in the child just before it becomes Streamlit: on Linux the kernel then sends it
+    SIGTERM when `sitoo-wh serve` dies, however it dies (even SIGKILL), so no dashboard server
+    is left running on its own."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def run(args: argparse.Namespace) -> int:
     env = environment(args.data_dir)
     config = settings.load(env)  # fails early, in the terminal, on a broken config file
@@ -85,7 +98,12 @@ def run(args: argparse.Namespace) -> int:
     logger.info(
         "dashboards at http://%s:%d over %s", args.host, args.port, config.serving_path.resolve()
     )
-    with subprocess.Popen(command(args.host, args.port), env=env) as child:  # noqa: S603
+    # preexec_fn is unsafe only with other threads running; this process has none yet.
+    with subprocess.Popen(  # noqa: S603
+        command(args.host, args.port),
+        env=env,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509
+    ) as child:
 
         def forward(signum: int, frame: FrameType | None) -> None:
             child.send_signal(signum)  # so stopping `sitoo-wh serve` stops Streamlit too
