@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
@@ -104,6 +107,31 @@ def _bulk_allocation_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+# glibc gives each thread that allocates its own malloc arena (up to 8 per core), and freed
+# memory stays resident in whichever arena freed it. The extract's threads (page workers,
+# streams, registers, DuckDB) hand pages from one to another, so each arena grew to its own
+# high-water mark. Two arenas took ~40 MB off the peak but cost a third of the no-latency
+# throughput (lock contention); four keep ~25 MB of that at no measurable cost.
+_M_ARENA_MAX: Final = -8
+_MALLOC_ARENAS: Final = 4
+
+
+def _limit_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas for the threads started from here on (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):  # not glibc (e.g. musl has no mallopt)
+        return
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    mallopt(_M_ARENA_MAX, _MALLOC_ARENAS)
+
+
 def run_extract(
     settings: Settings,
     options: ExtractOptions,
@@ -115,6 +143,7 @@ def run_extract(
 ) -> list[StreamResult]:
     """Run one extract against the configured account; one result per stream."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _limit_malloc_arenas()
     limiter = AdaptiveRateLimiter(rate_limit, burst=max(1, int(rate_limit)))
     policy = policy or RetryPolicy()
     with ExitStack() as stack:

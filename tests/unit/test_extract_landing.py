@@ -216,8 +216,34 @@ def test_rows_that_do_not_fit_the_key_are_refused_before_writing(landing: Landin
         landing.commit_page(ORDERS, [Row((1, 2), {})], state=("orders", "", 9))
     with pytest.raises(LandingError, match="does not fit"):
         landing.commit_page(ORDERS, [Row(("abc",), {})], state=("orders", "", 9))
+    with pytest.raises(LandingError, match="does not fit"):
+        landing.commit_page(ORDERS, [Row((True,), {})], state=("orders", "", 9))
+    with pytest.raises(LandingError, match="does not fit"):
+        landing.commit_page(ORDERS, [Row((2**63,), {})], state=("orders", "", 9))
+    with pytest.raises(LandingError, match="does not fit"):
+        landing.commit_page(ZREPORTS, [Row((7, 1), {})], state=("orders", "", 9))
     assert landing.count(ORDERS) == 0
     assert landing.get_state("orders", "") is None
+
+
+def test_landing_a_page_does_not_import_pandas(db: Path) -> None:
+    """pandas is ~50 MB resident; `pa.array` on a Python list would import it."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from extract.landing import Landing, Row, TableSpec
+        spec = TableSpec("pos_z_reports", (("registerid", "VARCHAR"), ("zreportid", "BIGINT")))
+        with Landing(Path({str(db)!r}), "run-1") as land:
+            land.commit_page(spec, [Row(("r", 1), {{"a": "Å"}})], state=("z", "", 1))
+            assert land.count(spec) == 1
+        print("pandas" in sys.modules)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
 
 
 def test_second_connection_after_close_sees_exactly_the_committed_data(
