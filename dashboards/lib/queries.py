@@ -290,6 +290,41 @@ def payments_by_store(f: Filters) -> pd.DataFrame:
     )
 
 
+def cash_differences_by_store_day(f: Filters) -> pd.DataFrame:
+    """Per business date and store: the till counts of the day's Z-reports (cash expected,
+    counted, their difference: negative when cash is short) and how many Z-reports differ."""
+    return db.query(
+        f"""
+        SELECT z.business_date, s.store_name AS store, count(*) AS zreports,
+               count(*) FILTER (WHERE z.cash_difference_amount <> 0) AS zreports_with_difference,
+               sum(z.cash_expected_amount) AS cash_expected_amount,
+               sum(z.cash_counted_amount) AS cash_counted_amount,
+               sum(z.cash_difference_amount) AS cash_difference_amount
+        FROM {scoped("rpt_zreport_reconciliation")} AS z
+        JOIN marts.dim_store AS s USING (store_external_id)
+        GROUP BY ALL
+        ORDER BY z.business_date, store
+        """,  # noqa: S608
+        f.params(),
+    )
+
+
+def cash_difference_zreports(f: Filters) -> pd.DataFrame:
+    """The Z-reports in scope whose till count differs from the expected cash, newest first."""
+    return db.query(
+        f"""
+        SELECT z.business_date, s.store_name AS store,
+               coalesce(r.register_key, z.register_id) AS register, z.zreport_id,
+               z.cash_expected_amount, z.cash_counted_amount, z.cash_difference_amount
+        FROM {scoped("rpt_zreport_reconciliation", "AND cash_difference_amount <> 0")} AS z
+        JOIN marts.dim_store AS s USING (store_external_id)
+        LEFT JOIN marts.dim_register AS r USING (register_id)
+        ORDER BY z.business_date DESC, register, z.zreport_id DESC
+        """,  # noqa: S608
+        f.params(),
+    )
+
+
 # ---- Z-reports ------------------------------------------------------------------------------
 
 
@@ -309,19 +344,54 @@ def zreports(f: Filters) -> pd.DataFrame:
     )
 
 
-def zreport_gaps(f: Filters) -> pd.DataFrame:
-    """Missing Z-report numbers of the stores' registers (a gap has no date of its own)."""
+def zreport_vat(register_id: str, zreport_id: int) -> pd.DataFrame:
+    """One Z-report's takings per VAT rate: Z-report, orders and journal side by side."""
     return db.query(
         """
-        SELECT st.store_name AS store, coalesce(r.register_key, g.register_id) AS register,
-               g.register_id, g.missing_zreport_id, g.detected_at AS detected_at_utc
+        SELECT vat_rate, zreport_net_amount, orders_net_amount, journal_net_amount,
+               zreport_vat_amount, orders_vat_amount, journal_vat_amount,
+               zreport_gross_amount, orders_gross_amount, journal_gross_amount,
+               orders_net_difference, journal_net_difference, orders_vat_difference,
+               journal_vat_difference, status
+        FROM marts.rpt_zreport_vat
+        WHERE register_id = $register_id AND zreport_id = $zreport_id
+        ORDER BY vat_rate DESC
+        """,
+        {"register_id": register_id, "zreport_id": zreport_id},
+    )
+
+
+def zreport_payments(register_id: str, zreport_id: int) -> pd.DataFrame:
+    """One Z-report's payments per method: Z-report, orders and journal side by side."""
+    return db.query(
+        """
+        SELECT payment_method, zreport_amount, orders_amount, journal_amount,
+               orders_difference, journal_difference, status
+        FROM marts.rpt_zreport_payments
+        WHERE register_id = $register_id AND zreport_id = $zreport_id
+        ORDER BY zreport_amount DESC, payment_method
+        """,
+        {"register_id": register_id, "zreport_id": zreport_id},
+    )
+
+
+def zreport_gaps(f: Filters) -> pd.DataFrame:
+    """Missing Z-report numbers of the stores' registers in the period. A gap is dated by the
+    business date of the register's next existing Z-report; a gap with no later Z-report yet has
+    no date and is shown in every period."""
+    return db.query(
+        """
+        SELECT g.business_date, st.store_name AS store,
+               coalesce(r.register_key, g.register_id) AS register, g.register_id,
+               g.missing_zreport_id, g.detected_at AS detected_at_utc
         FROM marts.rpt_zreport_gaps AS g
         JOIN marts.dim_store AS st USING (store_external_id)
         LEFT JOIN marts.dim_register AS r USING (register_id)
         WHERE st.currency_code = $currency AND list_contains($stores, g.store_external_id)
-        ORDER BY store, register, g.missing_zreport_id
+          AND (g.business_date BETWEEN $start AND $end OR g.business_date IS NULL)
+        ORDER BY g.business_date NULLS LAST, store, register, g.missing_zreport_id
         """,
-        {"currency": f.currency, "stores": f.stores},
+        f.params(),
     )
 
 

@@ -1,8 +1,10 @@
 """Z-report reconciliation reshaped for people: a status per register and day, the figures
-that differ for one Z-report, and the payment differences.
+that differ for one Z-report, the payment differences and the till count.
 
 rpt_zreport_reconciliation holds each figure three times: `zreport_<m>`, `orders_<m>` and
-`journal_<m>` (the journal lacks a few). The drill-down puts them side by side.
+`journal_<m>` (the journal lacks a few). The drill-down puts them side by side. The till count
+(`cash_expected_amount`, `cash_counted_amount`, `cash_difference_amount` = counted − expected)
+is the Z-report's own: orders and journal know nothing of it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from decimal import Decimal
 from typing import Any, Final
 
 import pandas as pd
+
+from dashboards.lib import formatting
 
 FIGURES: Final = (
     ("sales_gross_amount", "Sales incl. VAT"),
@@ -113,3 +117,24 @@ def payment_differences(zreports: pd.DataFrame) -> pd.DataFrame:
 def label(row: Mapping[str, Any]) -> str:
     """How a Z-report is named in the drill-down picker."""
     return f"{row['business_date']} · {row['store']} · {row['register']} · Z {row['zreport_id']} · {row['status']}"
+
+
+def total(df: pd.DataFrame, column: str) -> Decimal | None:
+    """The sum of a money column, skipping missing values; None when every value is missing
+    (a Z-report without a till count), so it shows as a dash rather than 0.00."""
+    values = [v for v in df[column] if not missing(v)] if column in df.columns else []
+    return sum(values, start=Decimal(0)) if values else None
+
+
+def till_count(row: Mapping[str, Any], currency: str) -> str:
+    """One Z-report's till count in a sentence for the drill-down."""
+    expected, counted, difference = (
+        None if missing(row.get(c)) else row.get(c)
+        for c in ("cash_expected_amount", "cash_counted_amount", "cash_difference_amount")
+    )
+    if expected is None and counted is None and difference is None:
+        return "Till count: none on this Z-report."
+    return (
+        f"Till count: expected {formatting.money(expected, currency)} · counted "
+        f"{formatting.money(counted, currency)} · difference {formatting.money(difference, currency)}"
+    )

@@ -1,4 +1,5 @@
-"""Payments: the tender mix per day and store, and where Z-reports disagree on payments."""
+"""Payments: the tender mix per day and store, where Z-reports disagree on payments, and the
+cash differences of the till counts."""
 
 from __future__ import annotations
 
@@ -22,9 +23,16 @@ if mix.empty:
 
 total = sum(mix["amount"], start=Decimal(0))
 count = int(sum(mix["payments"]))
-c1, c2 = st.columns(2)
+cash = queries.cash_differences_by_store_day(f)
+c1, c2, c3 = st.columns(3)
 c1.metric("Payments", formatting.money(total, f.currency), border=True)
 c2.metric("Payment rows", formatting.count(count), border=True)
+c3.metric(
+    "Cash difference",
+    formatting.money(zreports.total(cash, "cash_difference_amount"), f.currency),
+    help="Counted minus expected cash over the Z-reports' till counts (negative: cash short).",
+    border=True,
+)
 
 left, right = st.columns([1, 2])
 with left:
@@ -49,7 +57,7 @@ ui.table(wide, key="payments_by_store", currency=f.currency, money=methods)
 st.subheader("Cash and payment differences on Z-reports", anchor="payment-differences")
 st.caption(
     "Z-reports whose payments or cash rounding differ from the register session's orders or "
-    "journal receipts. The counted-cash difference of the till count is not in the marts yet."
+    "journal receipts. Per method: the Z-reports page's drill-down."
 )
 differences = zreports.payment_differences(queries.zreports(f))
 if differences.empty:
@@ -61,3 +69,28 @@ else:
         currency=f.currency,
         money=[c for c in differences.columns if c.endswith(("_amount", "_difference"))],
     )
+
+st.subheader("Cash differences in the till count", anchor="cash-differences")
+st.caption(
+    "Counted minus expected cash on each Z-report's till count (negative: cash short), per "
+    "store and day, then the Z-reports whose count differs."
+)
+if cash.empty:
+    ui.no_rows("Z-reports")
+else:
+    ui.table(
+        cash,
+        key="cash_by_store_day",
+        currency=f.currency,
+        money=[c for c in cash.columns if c.endswith("_amount")],
+    )
+    counted = queries.cash_difference_zreports(f)
+    if counted.empty:
+        st.success("Every till count agrees with the expected cash.")
+    else:
+        ui.table(
+            counted,
+            key="cash_difference_zreports",
+            currency=f.currency,
+            money=[c for c in counted.columns if c.endswith("_amount")],
+        )

@@ -48,8 +48,30 @@ else:
     ui.table(zreports.figures(chosen, counts=True), key="zreport_counts")
     st.caption(
         f"VAT rates that disagree: {chosen['vat_rates_mismatched']} · payment methods that "
-        f"disagree: {chosen['payment_methods_mismatched']}"
+        f"disagree: {chosen['payment_methods_mismatched']} · "
+        + zreports.till_count(chosen, f.currency)
     )
+    register_id, zreport_id = str(chosen["register_id"]), int(chosen["zreport_id"])
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Per VAT rate** (sales − refunds)")
+        per_rate = queries.zreport_vat(register_id, zreport_id)
+        ui.table(
+            per_rate,
+            key="zreport_vat",
+            currency=f.currency,
+            money=[c for c in per_rate.columns if c.endswith(("_amount", "_difference"))],
+            decimals=("vat_rate",),
+        )
+    with right:
+        st.markdown("**Per payment method** (sales − refunds)")
+        per_method = queries.zreport_payments(register_id, zreport_id)
+        ui.table(
+            per_method,
+            key="zreport_payments",
+            currency=f.currency,
+            money=[c for c in per_method.columns if c.endswith(("_amount", "_difference"))],
+        )
 
     st.subheader("All Z-reports", anchor=False)
     overview_columns = [
@@ -65,6 +87,7 @@ else:
         "orders_sales_gross_difference",
         "journal_sales_gross_difference",
         "orders_payments_difference",
+        "cash_difference_amount",
     ]
     ui.table(
         reports[overview_columns],
@@ -74,7 +97,11 @@ else:
     )
 
 st.subheader("Sequence gaps", anchor="sequence-gaps")
+st.caption(
+    "A missing number is dated by the business date of the register's next Z-report; one with "
+    "no later Z-report yet has no date and is listed in every period."
+)
 if gaps.empty:
-    st.success("No Z-report numbers are missing for these stores.")
+    st.success("No Z-report numbers are missing for these stores in this period.")
 else:
     ui.table(gaps, key="zreport_gaps")

@@ -3,7 +3,8 @@
 * every page renders through `AppTest` without an exception;
 * for a fixed filter (dates, one store, its currency) the Overview KPIs equal the same figures
   computed here with independent SQL over the order-level marts, and so do the VAT and
-  payment totals;
+  payment totals; the till-count cash differences and one Z-report's per-rate and per-method
+  figures equal the raw Z-report payloads; sequence gaps follow the period;
 * an empty data directory (and a file that is not a warehouse) shows a helpful message;
 * the password gate shows no page until the right password is typed;
 * after a new publish the app shows the new figures (the query cache follows the publish).
@@ -14,15 +15,19 @@ The warehouse is built once per module the way a user gets one: the simulator ov
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -281,6 +286,214 @@ def test_payment_totals_equal_independent_sql(
     assert {r.payment_method: round(r.amount, 2) for r in mix.itertuples()} == {
         k: float(v) for k, v in by_method.items()
     }
+
+
+def raw_zreports(warehouse: Path, tmp_path: Path, s: Scope) -> list[tuple[date, dict[str, Any]]]:
+    """The scope's Z-reports from their raw payloads with the business date computed here: the
+    local date of `dateopened` in the zone the store's own receipts carry (`pos-timezone`)."""
+    copy = tmp_path / "extracted.duckdb"  # not raw.duckdb: the catalog would shadow schema raw
+    shutil.copy(warehouse / "warehouse.duckdb", copy)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        extras = con.execute("SELECT (payload->'additionaldata')::VARCHAR FROM raw.orders")
+        zones = {
+            extra["store-externalid"]: extra["pos-timezone"]
+            for extra in (json.loads(text or "null") or {} for (text,) in extras.fetchall())
+            if extra.get("pos-timezone")
+        }
+        payloads = con.execute("SELECT payload::VARCHAR FROM raw.pos_z_reports").fetchall()
+    found = []
+    for (text,) in payloads:
+        z = json.loads(text, parse_float=Decimal)
+        if z["store_id"] != s.store or z["currencycode"].upper() != s.currency:
+            continue
+        opened = datetime.fromtimestamp(z.get("dateopened") or z["datecreated"], UTC)
+        day = opened.astimezone(ZoneInfo(zones[s.store])).date()
+        if s.start <= day <= s.end:
+            found.append((day, z))
+    assert found
+    return found
+
+
+def test_cash_differences_equal_the_raw_till_counts(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = warehouse / "serving.duckdb"
+    # Every business date of the store, so some till counts differ (the simulator miscounts a
+    # few tills); the fixed five days happen to have none.
+    store = scope_of(serving).store
+    [(first, last)] = rows(
+        serving,
+        "SELECT min(business_date), max(business_date) FROM marts.fct_sales_daily "
+        "WHERE store_external_id = ?",
+        [store],
+    )
+    scope = Scope(first, last, store, "SEK")
+    zreports = raw_zreports(warehouse, tmp_path, scope)
+    per_day: dict[date, Decimal] = defaultdict(Decimal)
+    differing = set()
+    for day, z in zreports:
+        difference = Decimal(z["moneycash_diff"])
+        # The sign the marts describe: counted − expected, negative when cash is short.
+        assert difference == Decimal(z["moneycash_counted"]) - Decimal(z["moneycash_expected"])
+        per_day[day] += difference
+        if difference:
+            differing.add((day, z["zreportid"], difference))
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+    at.switch_page("views/payments.py").run()
+
+    assert not at.exception
+    assert metrics(at)["Cash difference"] == money(sum(per_day.values(), Decimal(0)), "SEK")
+    by_day = frame(
+        at,
+        "business_date",
+        "store",
+        "zreports",
+        "zreports_with_difference",
+        "cash_expected_amount",
+        "cash_counted_amount",
+        "cash_difference_amount",
+    )
+    assert {
+        pd.Timestamp(r.business_date).date(): round(r.cash_difference_amount, 2)
+        for r in by_day.itertuples()
+    } == {day: float(amount) for day, amount in per_day.items()}
+    assert sum(by_day["zreports"]) == len(zreports)
+    assert differing
+    listed = frame(
+        at,
+        "business_date",
+        "store",
+        "register",
+        "zreport_id",
+        "cash_expected_amount",
+        "cash_counted_amount",
+        "cash_difference_amount",
+    )
+    assert {
+        (
+            pd.Timestamp(r.business_date).date(),
+            r.zreport_id,
+            round(r.cash_difference_amount, 2),
+        )
+        for r in listed.itertuples()
+    } == {(day, n, float(amount)) for day, n, amount in differing}
+
+
+def by_key(items: list[dict[str, Any]], key: str, amount: str, sign: int) -> dict[Any, Decimal]:
+    out: dict[Any, Decimal] = defaultdict(Decimal)
+    for item in items:
+        out[item[key]] += sign * Decimal(str(item[amount]))
+    return out
+
+
+def test_zreport_drill_down_shows_the_raw_rates_and_methods(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = warehouse / "serving.duckdb"
+    scope = scope_of(serving)
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+    at.switch_page("views/zreports.py").run()
+
+    assert not at.exception
+    picker = at.selectbox(key="zreport_pick")
+    label = picker.options[picker.index or 0]
+    _, _, register, number, _ = label.split(" · ")
+    zreport_id = int(number.removeprefix("Z "))
+    [(_, z)] = [
+        (day, z)
+        for day, z in raw_zreports(warehouse, tmp_path, scope)
+        if z["zreportid"] == zreport_id and register in (z.get("registerkey"), z["registerid"])
+    ]
+    methods = by_key(z.get("paymentssales") or [], "name", "moneytotal", 1)
+    for name, refunded in by_key(z.get("paymentsrefund") or [], "name", "moneytotal", -1).items():
+        methods[name] += refunded
+    vat = by_key(z.get("vatgroupssales") or [], "vatvalue", "moneytotalvat", 1)
+    for rate, refunded in by_key(
+        z.get("vatgroupsrefund") or [], "vatvalue", "moneytotalvat", -1
+    ).items():
+        vat[rate] += refunded
+
+    per_method = frame(
+        at,
+        "payment_method",
+        "zreport_amount",
+        "orders_amount",
+        "journal_amount",
+        "orders_difference",
+        "journal_difference",
+        "status",
+    )
+    assert {r.payment_method: round(r.zreport_amount, 2) for r in per_method.itertuples()} == {
+        name: float(amount) for name, amount in methods.items()
+    }
+    per_rate = frame(
+        at,
+        "vat_rate",
+        *(
+            f"{s}_{m}_amount"
+            for m in ("net", "vat", "gross")
+            for s in ("zreport", "orders", "journal")
+        ),
+        *(f"{s}_{m}_difference" for m in ("net", "vat") for s in ("orders", "journal")),
+        "status",
+    )
+    assert {
+        Decimal(str(r.vat_rate)).quantize(CENT): round(r.zreport_vat_amount, 2)
+        for r in per_rate.itertuples()
+    } == {Decimal(str(rate)).quantize(CENT): float(amount) for rate, amount in vat.items()}
+    # The per-rate and per-method rows add up to the drill-down's totals.
+    figures = frame(
+        at, "figure", "z_report", "orders", "journal", "orders_minus_z", "journal_minus_z", "agrees"
+    ).set_index("figure")
+    assert round(float(figures.loc["Payments", "z_report"]), 2) == round(
+        sum(per_method["zreport_amount"]), 2
+    )
+    assert round(float(figures.loc["VAT", "z_report"]), 2) == round(
+        sum(per_rate["zreport_vat_amount"]), 2
+    )
+
+
+def test_sequence_gaps_follow_the_period(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(warehouse / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    scope = scope_of(warehouse / "serving.duckdb")
+    # Three gaps on one of the store's registers: dated inside the period, dated after it, and
+    # not dated yet (no later Z-report of the register).
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        [(register_id,)] = con.execute(
+            "SELECT min(register_id) FROM marts.rpt_zreport_reconciliation "
+            "WHERE store_external_id = ?",
+            [scope.store],
+        ).fetchall()
+        con.executemany(
+            "INSERT INTO marts.rpt_zreport_gaps (register_id, missing_zreport_id, "
+            "store_external_id, business_date, detected_in_run_id, detected_at) "
+            "VALUES (?, ?, ?, ?, 'test', '2026-04-12 00:00:00')",
+            [
+                [register_id, 9001, scope.store, scope.start],
+                [register_id, 9002, scope.store, scope.end + timedelta(days=30)],
+                [register_id, 9003, scope.store, None],
+            ],
+        )
+    publish(data_dir / "warehouse.duckdb", data_dir / "serving.duckdb", "gaps")
+    at = apply(app(data_dir, monkeypatch).run(), scope)
+    at.switch_page("views/zreports.py").run()
+
+    assert not at.exception
+    gaps = frame(
+        at,
+        "business_date",
+        "store",
+        "register",
+        "register_id",
+        "missing_zreport_id",
+        "detected_at_utc",
+    )
+    assert list(gaps["missing_zreport_id"]) == [9001, 9003]
+    assert metrics(at)["Missing in sequence"] == "2"
 
 
 def test_an_empty_data_dir_shows_how_to_fill_it(

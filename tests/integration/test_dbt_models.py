@@ -64,6 +64,8 @@ MARTS = (
     "fct_stock_daily",
     "rpt_zreport_reconciliation",
     "rpt_zreport_gaps",
+    "rpt_zreport_vat",
+    "rpt_zreport_payments",
 )
 CENT = Decimal("0.01")
 

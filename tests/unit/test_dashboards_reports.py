@@ -134,3 +134,28 @@ def test_streams_are_fresh_stale_failing_or_never() -> None:
 
     assert list(out["state"]) == ["fresh", "stale", "never", "failing"]
     assert out["hours_since_success"].iloc[0] == 6.0
+
+
+def test_a_till_count_total_skips_missing_counts_and_is_none_without_any() -> None:
+    cash = pd.DataFrame(
+        {"cash_difference_amount": [Decimal("-29.00"), None, Decimal("45.00"), float("nan")]}
+    )
+
+    assert zreports.total(cash, "cash_difference_amount") == Decimal("16.00")
+    assert zreports.total(cash.iloc[[1, 3]], "cash_difference_amount") is None
+    assert zreports.total(cash.iloc[0:0], "cash_difference_amount") is None
+
+
+def test_the_drill_down_states_the_till_count() -> None:
+    row = {
+        "cash_expected_amount": Decimal("12791.00"),
+        "cash_counted_amount": Decimal("12762.00"),
+        "cash_difference_amount": Decimal("-29.00"),
+    }
+
+    assert zreports.till_count(row, "SEK") == (
+        "Till count: expected 12 791.00 SEK · counted 12 762.00 SEK · difference -29.00 SEK"
+    )
+    assert zreports.till_count({"cash_expected_amount": float("nan")}, "SEK") == (
+        "Till count: none on this Z-report."
+    )

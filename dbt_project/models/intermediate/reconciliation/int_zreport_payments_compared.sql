@@ -1,5 +1,6 @@
 {# One row per Z-report and payment method: net payments (sales − refunds) from the Z-report
-   next to the sums over the session's order payments and journal receipt payments. #}
+   next to the sums over the session's order payments and journal receipt payments, the
+   differences and whether either is not zero. #}
 with
 
 zreport_payments as (
@@ -86,7 +87,7 @@ keys as (
     from journal_by_method
 ),
 
-final as (
+joined as (
     select
         keys.zreport_key,
         keys.payment_method,
@@ -106,6 +107,21 @@ final as (
         on
             keys.zreport_key = journal_by_method.zreport_key
             and keys.payment_method = journal_by_method.payment_method
+),
+
+differences as (
+    select
+        *,
+        orders_amount - zreport_amount as orders_difference,
+        journal_amount - zreport_amount as journal_difference
+    from joined
+),
+
+final as (
+    select
+        *,
+        (orders_difference != 0 or journal_difference != 0) as is_mismatched
+    from differences
 )
 
 select * from final

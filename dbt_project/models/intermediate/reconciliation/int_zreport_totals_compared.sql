@@ -1,5 +1,7 @@
 {# One row per Z-report: its headline totals next to the same sums over the session's orders
-   and journal receipts. Refund figures are positive, as the Z-report prints them. #}
+   and journal receipts, and the Z-report's till count (cash expected, counted and their
+   difference, which only the Z-report knows). Refund figures are positive, as the Z-report
+   prints them. #}
 with
 
 sessions as (
@@ -78,7 +80,10 @@ final as (
         coalesce(receipt_totals.practice_count, 0) as journal_practice_count,
         sessions.practice_amount as zreport_practice_amount,
         coalesce(order_totals.practice_amount, 0) as orders_practice_amount,
-        coalesce(receipt_totals.practice_amount, 0) as journal_practice_amount
+        coalesce(receipt_totals.practice_amount, 0) as journal_practice_amount,
+        sessions.cash_expected_amount,
+        sessions.cash_counted_amount,
+        sessions.cash_difference_amount
     from sessions
     left join order_totals
         on sessions.zreport_key = order_totals.zreport_key

@@ -1,5 +1,6 @@
 {# One row per register and Z-report: the Z-report's figures next to the sums over the orders
-   and the journal receipts of the same register session, their differences and a status. #}
+   and the journal receipts of the same register session, their differences and a status, and
+   the till count (cash expected, counted, difference) from the Z-report. #}
 with
 
 totals as (
@@ -23,13 +24,7 @@ vat_summed as (
         sum(orders_vat_amount) as orders_vat_amount,
         sum(journal_net_amount) as journal_net_amount,
         sum(journal_vat_amount) as journal_vat_amount,
-        count(*) filter (
-            where
-            orders_net_amount != zreport_net_amount
-            or orders_vat_amount != zreport_vat_amount
-            or journal_net_amount != zreport_net_amount
-            or journal_vat_amount != zreport_vat_amount
-        ) as vat_rates_mismatched
+        count(*) filter (where is_mismatched) as vat_rates_mismatched
     from vat
     group by zreport_key
 ),
@@ -40,9 +35,7 @@ payments_summed as (
         sum(zreport_amount) as zreport_payments_amount,
         sum(orders_amount) as orders_payments_amount,
         sum(journal_amount) as journal_payments_amount,
-        count(*) filter (
-            where orders_amount != zreport_amount or journal_amount != zreport_amount
-        ) as payment_methods_mismatched
+        count(*) filter (where is_mismatched) as payment_methods_mismatched
     from payments
     group by zreport_key
 ),
@@ -121,6 +114,7 @@ final as (
             'orders_vat_difference', 'journal_vat_difference',
             'orders_practice_difference', 'journal_practice_difference',
             'orders_payments_difference', 'journal_payments_difference',
+            'cash_expected_amount', 'cash_counted_amount', 'cash_difference_amount',
         ] -%}
             {{ column }}::decimal(18, 2) as {{ column }},
         {% endfor -%}
