@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from exports import cli as exports_cli
 from extract import cli as extract_cli
 from simulator import cli as simulator_cli
 from sitoo_wh import build, demo, sync
@@ -54,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dashboards_serve.add_arguments(serve_parser)
     serve_parser.set_defaults(func=dashboards_serve.run)
+
+    export_parser = commands.add_parser(
+        "export", help="accounting exports from serving.duckdb: sie4, vat-return, sales, mapping"
+    )
+    exports_cli.add_arguments(export_parser)
 
     demo_parser = commands.add_parser(
         "demo",
