@@ -40,6 +40,11 @@ PAGES = {
             url_path="zreports",
         ),
     ],
+    "Accounting": [
+        st.Page(
+            "views/exports.py", title="Exports", icon=":material/download:", url_path="exports"
+        ),
+    ],
     "Operations": [
         st.Page(
             "views/inventory.py",

@@ -23,15 +23,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import DownloadButton
 
 from dashboards.lib import db
+from dashboards.lib import exports as dash_exports
 from simulator.config import ChainConfig
 from sitoo_wh import cli
 from sitoo_wh.publish import publish
@@ -52,6 +55,7 @@ PAGES = {
     "views/zreports.py": "Z-reports",
     "views/inventory.py": "Inventory",
     "views/data_health.py": "Data health",
+    "views/exports.py": "Exports",
 }
 CENT = Decimal("0.01")
 
@@ -86,7 +90,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def clean_app_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No configuration from the developer's machine, no cache from the previous test."""
     monkeypatch.setenv("SITOO_WH_CONFIG", str(tmp_path / "absent.toml"))
-    for name in ("SITOO_WH_DASHBOARD_PASSWORD", "SITOO_WH_BUDGET_FILE"):
+    for name in ("SITOO_WH_DASHBOARD_PASSWORD", "SITOO_WH_BUDGET_FILE", "SITOO_WH_EXPORT_MAPPING"):
         monkeypatch.delenv(name, raising=False)
     db.reset_for_tests()
     yield
@@ -608,3 +612,173 @@ def test_budget_attainment_shows_only_with_a_budget(
     assert not at.exception
     assert "line 2" in at.warning[0].value
     assert "Budget attainment" not in metrics(at)
+
+
+class RecordingMediaStorage(MemoryMediaFileStorage):
+    """AppTest's in-memory media storage, kept so a test can read a download button's bytes."""
+
+    made: ClassVar[list[MemoryMediaFileStorage]] = []
+
+    def __init__(self, media_endpoint: str) -> None:
+        super().__init__(media_endpoint)
+        RecordingMediaStorage.made.append(self)
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> list[MemoryMediaFileStorage]:
+    RecordingMediaStorage.made = []
+    monkeypatch.setattr(
+        "streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingMediaStorage
+    )
+    return RecordingMediaStorage.made
+
+
+def downloaded(at: AppTest, storages: list[MemoryMediaFileStorage]) -> tuple[str, bytes]:
+    """The Exports page's download: (label, the bytes the browser would save)."""
+    [button] = at.get("download_button")
+    assert isinstance(button, DownloadButton)
+    proto: Any = button.proto
+    name = proto.url.rsplit("/", 1)[-1]
+    return button.label, storages[-1].get_file(name).content
+
+
+def export_page(at: AppTest, kind: str) -> AppTest:
+    at.switch_page("views/exports.py").run()
+    at.selectbox(key="export_kind").set_value(kind).run()
+    return at
+
+
+def cli_export(tmp_path: Path, *argv: str) -> bytes:
+    out = tmp_path / "cli_export.out"
+    out.unlink(missing_ok=True)
+    assert cli.main(["export", *argv, "--out", str(out)]) == 0
+    return out.read_bytes()
+
+
+def sek_stores(serving: Path) -> list[str]:
+    return [
+        r[0]
+        for r in rows(
+            serving,
+            "SELECT store_external_id FROM marts.dim_store WHERE currency_code = 'SEK' "
+            "ORDER BY ALL",
+            [],
+        )
+    ]
+
+
+def test_exports_page_renders_every_choice(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch, media: list[MemoryMediaFileStorage]
+) -> None:
+    scope = scope_of(warehouse / "serving.duckdb")
+    at = apply(app(warehouse, monkeypatch).run(), scope)
+    for kind in dash_exports.KINDS:
+        export_page(at, kind)
+        assert not at.exception, (kind, [e.value for e in at.exception])
+        assert not at.error, (kind, [e.value for e in at.error])
+        assert [t.value for t in at.title] == ["Exports"]
+        if at.warning:  # a refused period: forcing it gives the file
+            at.checkbox(key=f"export_force_{kind}").check().run()
+        label, content = downloaded(at, media)
+        assert content, kind
+        assert label.startswith("Download "), label
+        assert at.dataframe, kind
+    at.switch_page("views/exports.py").run()
+    at.selectbox(key="export_kind").set_value(dash_exports.VAT_RETURN).run()
+    assert at.selectbox(key="export_return").options[-1].endswith(f"-Q{(scope.end.month + 2) // 3}")
+
+    at.selectbox(key="filter_currency").set_value("NOK").run()
+    at.selectbox(key="export_kind").set_value(dash_exports.SIE4).run()
+    assert not at.exception
+    assert "SEK" in at.info[0].value
+    assert not at.get("download_button")
+
+
+def test_exports_sie4_download_equals_the_cli_file(
+    warehouse: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    media: list[MemoryMediaFileStorage],
+) -> None:
+    serving = warehouse / "serving.duckdb"
+    scope = scope_of(serving)
+    at = app(warehouse, monkeypatch).run()
+    at.selectbox(key="filter_currency").set_value("SEK").run()
+    at.date_input(key="filter_period").set_value((scope.start, scope.end)).run()
+    export_page(at, dash_exports.SIE4)
+    at.date_input(key="export_generated").set_value(date(2026, 4, 15)).run()
+    assert not at.exception
+    assert not at.warning, [w.value for w in at.warning]
+    label, content = downloaded(at, media)
+    assert label == f"Download sie4_{scope.start}_{scope.end}.si"
+    stores = [a for s in sek_stores(serving) for a in ("--store", s)]
+    period = ["--from", scope.start.isoformat(), "--to", scope.end.isoformat()]
+    expected = cli_export(tmp_path, "sie4", *period, *stores, "--generated-on", "2026-04-15")
+    assert content == expected
+    assert b"#GEN 20260415" in content
+    vouchers = at.dataframe[0].value
+    assert list(vouchers.columns)[:4] == ["voucher", "store", "business_date", "debit_total"]
+    assert len(vouchers) == content.count(b"#VER ")
+
+    # The other files equal the CLI's too.
+    at.selectbox(key="export_kind").set_value(dash_exports.SALES_CSV).run()
+    assert downloaded(at, media)[1] == cli_export(
+        tmp_path, "sales", "--format", "csv", *period, *stores
+    )
+    at.selectbox(key="export_kind").set_value(dash_exports.ZREPORTS_CSV).run()
+    assert downloaded(at, media)[1] == cli_export(
+        tmp_path, "sales", "--format", "csv", "--report", "zreports", *period, *stores
+    )
+    at.selectbox(key="export_kind").set_value(dash_exports.VAT_RETURN).run()
+    month = str(at.selectbox(key="export_return").value)
+    assert downloaded(at, media)[1] == cli_export(
+        tmp_path, "vat-return", "--period", month, *stores
+    )
+
+
+def test_exports_refuses_an_unreconciled_period_until_forced(
+    warehouse: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    media: list[MemoryMediaFileStorage],
+) -> None:
+    scope = scope_of(warehouse / "serving.duckdb")
+    doctored = tmp_path / "data"
+    doctored.mkdir()
+    shutil.copy(warehouse / "serving.duckdb", doctored / "serving.duckdb")
+    (doctored / "serving.duckdb").chmod(0o644)
+    with duckdb.connect(str(doctored / "serving.duckdb")) as con:
+        [(register, zid)] = con.execute(
+            "UPDATE marts.rpt_zreport_reconciliation SET status = 'mismatch' WHERE (register_id, "
+            "zreport_id) = (SELECT (register_id, zreport_id) FROM marts.rpt_zreport_reconciliation "
+            "WHERE store_external_id = $store AND business_date = $day "
+            "ORDER BY ALL LIMIT 1) RETURNING register_id, zreport_id",
+            {"store": scope.store, "day": scope.start},
+        ).fetchall()
+    at = apply(app(doctored, monkeypatch).run(), scope)
+    export_page(at, dash_exports.SIE4)
+    at.date_input(key="export_generated").set_value(date(2026, 4, 15)).run()
+    assert not at.exception
+    [warning] = at.warning
+    assert f"{scope.store} {scope.start} register {register} Z-report {zid}: unreconciled" in (
+        warning.value
+    )
+    assert not at.get("download_button")
+    force = at.checkbox(key="export_force_sie4")
+    assert force.label == "Export anyway (marks the vouchers as not reconciled)"
+
+    force.check().run()
+    assert not at.exception
+    _, content = downloaded(at, media)
+    assert "EJ AVSTÄMD".encode("cp437") in content
+    period = ["--from", scope.start.isoformat(), "--to", scope.end.isoformat()]
+    assert content == cli_export(
+        tmp_path,
+        "sie4",
+        *period,
+        "--store",
+        scope.store,
+        "--generated-on",
+        "2026-04-15",
+        "--force",
+    )

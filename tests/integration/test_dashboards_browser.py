@@ -47,6 +47,7 @@ PAGES = {
     "zreports": "zreports",
     "inventory": "inventory",
     "data_health": "data_health",
+    "exports": "exports",
 }
 RENDER_TIMEOUT_MS = 60_000
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
