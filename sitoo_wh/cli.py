@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from exports import cli as exports_cli
 from extract import cli as extract_cli
+from metrics import cli as metrics_cli
 from simulator import cli as simulator_cli
 from sitoo_wh import build, demo, sync
 from sitoo_wh import serve as dashboards_serve
@@ -60,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="accounting exports from serving.duckdb: sie4, vat-return, sales, mapping"
     )
     exports_cli.add_arguments(export_parser)
+
+    metrics_parser = commands.add_parser(
+        "metrics", help="push dashboard custom metrics (budget, margin, …) back to Sitoo"
+    )
+    metrics_cli.add_arguments(metrics_parser)
 
     demo_parser = commands.add_parser(
         "demo",
