@@ -6,6 +6,9 @@ builds a small private server for tests that advance the clock, inject faults or
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +22,30 @@ from simulator.server.app import SimulatorApp
 from simulator.server.http import SimServer
 
 AUTH = ("1500-1", "sitoo-demo")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_served(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Until the Streamlit server at `url` answers its health check; fails if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"sitoo-wh serve exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"the dashboard did not answer at {url} within {timeout:.0f} s")
+
+
 # Three weeks across 2026-04-01, when Swedish food VAT drops from 12 % to 6 %.
 SHARED_CHAIN = ChainConfig(
     seed=42, stores=4, days=21, end_date=date(2026, 4, 12), products=300, offline_rate=0.08

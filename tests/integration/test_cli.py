@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,9 @@ import duckdb
 import httpx
 import pytest
 
+from tests.integration.conftest import free_port
+
 SMALL = ["--stores", "2", "--days", "3", "--products", "60"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _cli(*args: str) -> list[str]:
@@ -29,7 +23,7 @@ def _cli(*args: str) -> list[str]:
 
 
 def test_simulator_serve_prints_environment_serves_and_stops_on_sigterm() -> None:
-    port = _free_port()
+    port = free_port()
     with subprocess.Popen(
         _cli("simulator", "serve", "--port", str(port), *SMALL),
         stdout=subprocess.PIPE,

@@ -13,10 +13,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,7 +27,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from simulator.config import ChainConfig
 from sitoo_wh import cli
-from tests.integration.conftest import AUTH, Sim, start_sim
+from tests.integration.conftest import AUTH, Sim, free_port, start_sim, wait_until_served
 from tests.integration.test_extract import sim_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -60,12 +58,6 @@ class Served:
     url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(sim: Sim, data_dir: Path) -> dict[str, str]:
     return {
         **os.environ,
@@ -81,20 +73,6 @@ def _artifacts() -> Path:
     return folder
 
 
-def _wait_until_served(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"sitoo-wh serve exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"the dashboard did not answer at {url} within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     sim = start_sim(CHAIN)
@@ -104,7 +82,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         for name, value in _env(sim, data_dir).items():
             patch.setenv(name, value)
         assert cli.main(SYNC) == 0
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sitoo_wh.cli", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -114,7 +92,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_served(url, proc)
+        wait_until_served(url, proc)
         yield Served(sim, data_dir, url)
     finally:
         proc.terminate()

@@ -5,24 +5,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.integration.conftest import free_port, wait_until_served
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -39,7 +33,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_streamlit_child_dies_with_a_killed_serve(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SITOO_WH_DATA_DIR": str(tmp_path), "SITOO_WH_CONFIG": "absent.toml"}
     serve = subprocess.Popen(
         [sys.executable, "-m", "sitoo_wh.cli", "serve", "--port", str(port)],
@@ -49,15 +43,7 @@ def test_streamlit_child_dies_with_a_killed_serve(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        answered = False
-        while time.monotonic() < deadline and not answered:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                answered = health.status_code == 200
-            except httpx.HTTPError:
-                time.sleep(0.25)
-        assert answered, "the dashboard answered on loopback"
+        wait_until_served(f"http://127.0.0.1:{port}", serve)
         children = _children(serve.pid)
         assert len(children) == 1, children
         streamlit = children[0]
