@@ -44,6 +44,12 @@ PAGES = {
         st.Page(
             "views/exports.py", title="Exports", icon=":material/download:", url_path="exports"
         ),
+        st.Page(
+            "views/custom_metrics.py",
+            title="Custom metrics",
+            icon=":material/cloud_upload:",
+            url_path="custom_metrics",
+        ),
     ],
     "Operations": [
         st.Page(

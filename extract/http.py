@@ -1,7 +1,8 @@
 """The one HTTP client of a Sitoo source: auth, pacing, retries, typed errors and counters.
 
-Every request of a run goes through `ApiClient.get_json`, so the rate limit, the retry policy and
-the rule that credentials never reach a message or a log line are enforced in one place.
+Every request of a run goes through `ApiClient.request` (reads through `get_json`), so the rate
+limit, the retry policy and the rule that credentials never reach a message or a log line are
+enforced in one place.
 """
 
 from __future__ import annotations
@@ -209,9 +210,36 @@ class ApiClient:
         `policy.max_attempts` attempts. An absolute URL is refused: it would carry the
         credentials to another host.
         """
+        return self.request("GET", path, params=params, stats=stats)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: str | None = None,
+        stats: RequestStats | None = None,
+        final: Callable[[RetriableApiError], bool] | None = None,
+    ) -> Any:
+        """Send `method path` with an optional JSON `body` and return the parsed JSON answer
+        (None for an empty 2xx answer to a write), under the same auth, pacing, retry policy,
+        counters and redaction as `get_json`.
+
+        `body` is JSON text the caller encoded (the custom metrics push writes exact Decimals,
+        which no JSON library here does). Only send what is safe to repeat: a failed attempt
+        is retried as the policy allows, and the server may have acted on it. `final` marks a
+        retriable-looking failure that repeating cannot fix (raised at once).
+        """
         if not path.startswith("/") or path.startswith("//"):
             raise ValueError(f"path must be relative to base_url and start with '/', got {path!r}")
-        request = self._client.build_request("GET", path, params=dict(params or {}))
+        request = self._client.build_request(
+            method,
+            path,
+            params=dict(params or {}),
+            content=None if body is None else body.encode("utf-8"),
+            headers=None if body is None else {"Content-Type": "application/json"},
+        )
         label = describe(request)
         extra = () if stats is None or stats is self.stats else (stats,)
         counters = _Sinks(self.stats, *extra)
@@ -223,7 +251,7 @@ class ApiClient:
             outcome = self._attempt(request, label, counters)
             if not isinstance(outcome, _Failure):
                 return outcome
-            if attempt == attempts:
+            if attempt == attempts or (final is not None and final(outcome.error)):
                 raise outcome.error
             with self._rng_lock:
                 delay = self.policy.delay(attempt - 1, outcome.retry_after, self._rng)
@@ -253,6 +281,9 @@ class ApiClient:
         body = response.content
         counters.add(received=len(body))
         if response.is_success:
+            if not body and request.method != "GET":
+                self.limiter.reward()
+                return None  # a write answered with no body: done (a GET must have JSON)
             try:
                 value = orjson.loads(body)
             except orjson.JSONDecodeError as exc:

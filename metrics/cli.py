@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from extract.errors import ApiError
-from extract.ratelimit import AdaptiveRateLimiter
-from extract.retry import RetryPolicy
 from metrics import compute as compute_mod
-from metrics import log
-from metrics.budget import BudgetFileError, load_checked
-from metrics.client import DEFAULT_BATCH, CustomMetricsApi, SitooClient
+from metrics import log, session
+from metrics.budget import BudgetFileError
+from metrics.client import DEFAULT_BATCH, CustomMetricsApi
 from metrics.compute import ComputeError, Period
-from metrics.definitions import DefinitionError, MetricDefinition, combine, load_file, select
-from metrics.push import MetricConflict, push
+from metrics.definitions import DefinitionError, MetricDefinition, select
+from metrics.push import MetricApiError, MetricConflict, push
+from metrics.session import BUDGET_ENV, DEFINITIONS_ENV
 from sitoo_wh.config import load_settings
 
-BUDGET_ENV = "SITOO_WH_BUDGET_FILE"
-DEFINITIONS_ENV = "SITOO_WH_METRICS_FILE"
 DEFAULT_DAYS = 7
 
 
@@ -77,10 +73,7 @@ def _fail(text: str, code: int = 1) -> int:
 
 
 def _definitions(args: argparse.Namespace, has_budget: bool) -> list[MetricDefinition]:
-    file = args.definitions or (
-        Path(os.environ[DEFINITIONS_ENV]) if os.environ.get(DEFINITIONS_ENV) else None
-    )
-    definitions = combine(load_file(file) if file else [])
+    definitions = session.definitions(args.definitions or session.env_path(DEFINITIONS_ENV))
     if args.metrics:
         chosen = select(definitions, args.metrics)
         needing = [d.key for d in chosen if d.needs_budget]
@@ -100,29 +93,22 @@ def _definitions(args: argparse.Namespace, has_budget: bool) -> list[MetricDefin
 def run_push(args: argparse.Namespace) -> int:
     settings = load_settings()
     started = datetime.now(UTC)
-    budget_file = args.budget or (
-        Path(os.environ[BUDGET_ENV]) if os.environ.get(BUDGET_ENV) else None
-    )
+    budget_file = args.budget or session.env_path(BUDGET_ENV)
     try:
         definitions = _definitions(args, budget_file is not None)
-        con = compute_mod.connect(settings.serving_path)
-    except (DefinitionError, ComputeError) as err:
+        con = session.open_serving(settings.serving_path, budget_file)
+    except (DefinitionError, ComputeError, BudgetFileError) as err:
         return _fail(str(err), 2)
     try:
-        if budget_file is not None:
-            compute_mod.load_budget(con, load_checked(budget_file, compute_mod.known_stores(con)))
         end = args.date_to or compute_mod.latest_business_date(con)
         if end is None:
             return _fail("the marts hold no sales yet: pass --to, or run `sitoo-wh sync`", 2)
         period = Period(args.date_from or end - timedelta(days=DEFAULT_DAYS - 1), end)
-        limiter = AdaptiveRateLimiter(args.rate_limit, burst=max(1, int(args.rate_limit)))
-        policy = RetryPolicy(max_attempts=args.max_attempts, max_delay=args.max_backoff)
-        with SitooClient(
-            settings.v2_url,
-            settings.api_id,
-            settings.api_password,
-            limiter=limiter,
-            policy=policy,
+        with session.open_client(
+            settings,
+            rate_limit=args.rate_limit,
+            max_attempts=args.max_attempts,
+            max_backoff=args.max_backoff,
         ) as client:
             api = CustomMetricsApi(client, batch_size=args.batch_size)
             _say(
@@ -143,7 +129,7 @@ def run_push(args: argparse.Namespace) -> int:
         return _fail(str(err), 2)
     except MetricConflict as err:
         return _fail(str(err), 3)
-    except ApiError as err:
+    except (ApiError, MetricApiError) as err:
         return _fail(f"the push stopped: {err}")
     finally:
         con.close()

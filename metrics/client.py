@@ -1,9 +1,9 @@
 """A thin client of Sitoo's Dashboard Custom Metrics API (core §4) over the project's client.
 
-`extract.http.ApiClient` only reads; the writes here reuse its single-attempt path, so auth,
-pacing (the adaptive limiter), Retry-After, retries and redaction behave exactly as for the
-extractors. Every call here is safe to repeat: a PUT upserts per slot and a DELETE that was
-already done answers 404, which counts as done.
+Requests go through `extract.http.ApiClient.request`, so auth, pacing (the adaptive limiter),
+Retry-After, retries and redaction behave exactly as for the extractors. Every call here is
+safe to repeat: a PUT upserts per slot and a DELETE that was already done answers 404, which
+counts as done.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Final
 
-from extract.errors import FatalApiError, MalformedResponse
-from extract.http import ApiClient, _Failure, _Sinks, describe
+from extract.errors import FatalApiError, MalformedResponse, RetriableApiError
+from extract.http import ApiClient
 from metrics.definitions import MetricDefinition
 from metrics.values import MetricValue, dumps, from_document
 
@@ -34,42 +34,15 @@ def windows(start: date, end: date, size: int = MAX_NUM_DAYS) -> Iterator[tuple[
         day += timedelta(days=days)
 
 
-class SitooClient(ApiClient):
-    """`ApiClient` plus writes with a JSON body, under the same retry policy."""
+def items_refused(error: RetriableApiError) -> bool:
+    """Sitoo's documented answer to a PUT with values it will not store (core §4.1): a 500
+    saying "one or more of the requested items could not be inserted". Repeating the same
+    batch gets the same answer, so it is not retried; the push bisects the batch instead."""
+    return error.status == 500 and "could not be inserted" in error.message.lower()
 
-    def send_json(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, str | int] | None = None,
-        body: str | None = None,
-    ) -> Any:
-        """Send one request (retried per the policy) and return the parsed JSON body."""
-        if not path.startswith("/") or path.startswith("//"):
-            raise ValueError(f"path must be relative to base_url and start with '/', got {path!r}")
-        headers = {} if body is None else {"Content-Type": "application/json"}
-        request = self._client.build_request(
-            method,
-            path,
-            params=dict(params or {}),
-            content=None if body is None else body.encode("utf-8"),
-            headers=headers,
-        )
-        label = describe(request)
-        counters = _Sinks(self.stats)
-        attempt = 0
-        while True:
-            attempt += 1
-            self.limiter.acquire()
-            outcome = self._attempt(request, label, counters)
-            if not isinstance(outcome, _Failure):
-                return outcome
-            if attempt == self.policy.max_attempts:
-                raise outcome.error
-            with self._rng_lock:
-                delay = self.policy.delay(attempt - 1, outcome.retry_after, self._rng)
-            counters.add(retries=1)
-            self._sleep(delay)
+
+SitooClient = ApiClient
+"""The client a push uses: the extractors' own (`ApiClient.request` writes under the same policy)."""
 
 
 class CustomMetricsApi:
@@ -85,18 +58,18 @@ class CustomMetricsApi:
 
     def list_metrics(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The existing metrics among `keys`, by key."""
-        found = self.client.send_json("GET", "/custom_metrics.json", {"keys": ",".join(keys)})
+        found = self.client.request("GET", "/custom_metrics.json", params={"keys": ",".join(keys)})
         if not isinstance(found, list):
             raise MalformedResponse("expected a bare array", request="GET /custom_metrics.json")
         return {m["key"]: m for m in found if isinstance(m, dict) and m.get("key") in keys}
 
     def create(self, definition: MetricDefinition) -> None:
-        self.client.send_json("POST", "/custom_metrics.json", body=dumps(definition.remote()))
+        self.client.request("POST", "/custom_metrics.json", body=dumps(definition.remote()))
 
     def delete(self, key: str) -> None:
         """Delete a metric and all its values; an already deleted metric is fine."""
         try:
-            self.client.send_json("DELETE", f"/custom_metrics/{key}.json")
+            self.client.request("DELETE", f"/custom_metrics/{key}.json")
         except FatalApiError as err:
             if err.status != 404:
                 raise
@@ -113,7 +86,7 @@ class CustomMetricsApi:
         return out
 
     def _get(self, params: Mapping[str, str | int]) -> list[MetricValue]:
-        found = self.client.send_json("GET", "/custom_metric_values.json", params)
+        found = self.client.request("GET", "/custom_metric_values.json", params=params)
         if not isinstance(found, list):
             raise MalformedResponse(
                 "expected a bare array", request="GET /custom_metric_values.json"
@@ -122,8 +95,11 @@ class CustomMetricsApi:
 
     def put(self, values: Sequence[MetricValue]) -> None:
         """One PUT of the values (callers batch; see `batches`)."""
-        self.client.send_json(
-            "PUT", "/custom_metric_values.json", body=dumps([v.document() for v in values])
+        self.client.request(
+            "PUT",
+            "/custom_metric_values.json",
+            body=dumps([v.document() for v in values]),
+            final=items_refused,
         )
         self.puts += 1
 

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
+from metrics.budget import BudgetRow
 from metrics.definitions import BUDGET_TABLE, MetricDefinition
 from metrics.values import MetricValue, MetricValueError, Series, decimal_of, rounded
-
-if TYPE_CHECKING:
-    from dashboards.lib.budget import BudgetRow
 
 
 class ComputeError(RuntimeError):

@@ -97,3 +97,22 @@ def write(data_dir: Path, report: PushReport, started_at: datetime) -> str:
     finally:
         con.close()
     return push_id
+
+
+def rows(data_dir: Path, push_id: str) -> list[dict[str, object]]:
+    """The log rows of one push, by column name (what the dashboard shows after a push)."""
+    path = log_path(data_dir)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as err:
+        raise PushLogLockedError(
+            f"cannot read the push log {path}: another process has it open ({err})"
+        ) from None
+    try:
+        cursor = con.execute(
+            "SELECT * FROM meta.metrics_push_log WHERE push_id = ? ORDER BY metric_key", [push_id]
+        )
+        columns = [d[0] for d in cursor.description or ()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()

@@ -8,14 +8,15 @@ others from the dashboard and the report names each one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from extract.errors import AuthError, FatalApiError, RetriableApiError
-from metrics.client import CustomMetricsApi
+from extract.errors import ApiError, AuthError, FatalApiError, RetriableApiError, one_line
+from metrics.client import CustomMetricsApi, items_refused
 from metrics.compute import Period, compute
 from metrics.definitions import MetricDefinition
 from metrics.diff import Plan, diff
@@ -88,6 +89,75 @@ def differs(definition: MetricDefinition, remote: dict[str, Any]) -> bool:
     return any(str(remote.get(k, "number" if k == "format" else "")) != ours[k] for k in _SHAPE)
 
 
+class MetricApiError(RuntimeError):
+    """A Sitoo request failed while handling one metric; the message names it (and the request)."""
+
+    def __init__(self, key: str | None, error: ApiError) -> None:
+        self.key = key
+        self.error = error
+        where = f"metric {key}" if key else f"listing the metrics {error.request}"
+        super().__init__(f"{where}: {error}" if key else f"{where}: {one_line(error.message)}")
+
+
+@contextmanager
+def _about(key: str | None) -> Iterator[None]:
+    try:
+        yield
+    except ApiError as err:
+        raise MetricApiError(key, err) from err
+
+
+@dataclass(frozen=True)
+class MetricPlan:
+    """One metric before any write: what the warehouse would push and what Sitoo holds now."""
+
+    definition: MetricDefinition
+    desired: list[MetricValue]
+    current: list[MetricValue]
+    """Sitoo's values in the period; empty for a missing or conflicting metric (not read)."""
+    remote: dict[str, Any] | None
+    """Sitoo's definition of the metric, None when it does not exist yet."""
+    plan: Plan
+
+    @property
+    def key(self) -> str:
+        return self.definition.key
+
+    @property
+    def conflict(self) -> bool:
+        return self.remote is not None and differs(self.definition, self.remote)
+
+
+def prepare(
+    api: CustomMetricsApi,
+    con: duckdb.DuckDBPyConnection,
+    definitions: Sequence[MetricDefinition],
+    period: Period,
+) -> list[MetricPlan]:
+    """Compute every metric and read what Sitoo holds, writing nothing: a push's first half,
+    and the dashboard page's preview."""
+    desired = {d.key: compute(con, d, period) for d in definitions}
+    with _about(None):
+        existing = api.list_metrics([d.key for d in definitions])
+    plans = []
+    for definition in definitions:
+        remote = existing.get(definition.key)
+        current: list[MetricValue] = []
+        if remote is not None and not differs(definition, remote):
+            with _about(definition.key):
+                current = api.get_values(definition, period.start, period.end)
+        plans.append(
+            MetricPlan(
+                definition,
+                desired[definition.key],
+                current,
+                remote,
+                diff(desired[definition.key], current),
+            )
+        )
+    return plans
+
+
 def push(
     api: CustomMetricsApi,
     con: duckdb.DuckDBPyConnection,
@@ -97,39 +167,43 @@ def push(
     dry_run: bool = False,
     recreate: bool = False,
     say: Callable[[str], None] = lambda _: None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> PushReport:
-    """Push the definitions' values for the period; see the module docstring."""
-    desired = {d.key: compute(con, d, period) for d in definitions}
-    existing = api.list_metrics([d.key for d in definitions])
-    conflicts = [(d, existing[d.key]) for d in definitions if d.key in existing]
-    conflicts = [(d, remote) for d, remote in conflicts if differs(d, remote)]
+    """Push the definitions' values for the period; see the module docstring.
+
+    `progress(done, total)` follows the values written (or refused) across all metrics.
+    """
+    plans = prepare(api, con, definitions, period)
+    conflicts = [(p.definition, p.remote) for p in plans if p.conflict and p.remote is not None]
     if conflicts and not recreate:
         raise MetricConflict(conflicts)
     report = PushReport(period, dry_run)
-    conflicting = {d.key for d, _ in conflicts}
-    for definition in definitions:
-        result = MetricResult(definition.key, desired=len(desired[definition.key]))
+    total = 0 if dry_run else sum(len(p.plan.changes) for p in plans)
+    done = 0
+    for item in plans:
+        definition, plan = item.definition, item.plan
+        result = MetricResult(definition.key, desired=len(item.desired))
         report.results.append(result)
-        fresh = definition.key in conflicting or definition.key not in existing
-        if definition.key in conflicting:
-            result.recreated = True
-            say(f"{definition.key}: re-creating (its values in Sitoo are deleted)")
-            if not dry_run:
-                api.delete(definition.key)
-                api.create(definition)
-        elif definition.key not in existing:
-            result.created = True
-            say(f"{definition.key}: creating {_shape(definition.remote())}")
-            if not dry_run:
-                api.create(definition)
-        current = [] if fresh else api.get_values(definition, period.start, period.end)
-        plan = diff(desired[definition.key], current)
-        _show(definition.key, plan, result, say)
-        if dry_run or not plan.changes:
-            continue
-        values = [c.new for c in plan.changes]
-        for batch in api.batches(values):
-            write_batch(api, batch, result)
+        with _about(definition.key):
+            if item.conflict:
+                result.recreated = True
+                say(f"{definition.key}: re-creating (its values in Sitoo are deleted)")
+                if not dry_run:
+                    api.delete(definition.key)
+                    api.create(definition)
+            elif item.remote is None:
+                result.created = True
+                say(f"{definition.key}: creating {_shape(definition.remote())}")
+                if not dry_run:
+                    api.create(definition)
+            _show(definition.key, plan, result, say)
+            if dry_run or not plan.changes:
+                continue
+            values = [c.new for c in plan.changes]
+            for batch in api.batches(values):
+                write_batch(api, batch, result)
+                done += len(batch)
+                progress(done, total)
         for value, message in result.failed:
             say(f"{definition.key}: FAILED {value.describe()}: {message}")
     return report
@@ -151,12 +225,13 @@ def _show(key: str, plan: Plan, result: MetricResult, say: Callable[[str], None]
 
 def _refused(err: Exception) -> bool:
     """A refusal of the items themselves: 400 naming an item, or the documented 500
-    "one or more of the requested items could not be inserted" still there after retries."""
+    "one or more of the requested items could not be inserted" (any other 500 that outlived
+    the retries is an outage and stops the push)."""
     if isinstance(err, AuthError):
         return False
     if isinstance(err, FatalApiError):
         return err.status == 400
-    return isinstance(err, RetriableApiError) and err.status == 500
+    return isinstance(err, RetriableApiError) and items_refused(err)
 
 
 def write_batch(api: CustomMetricsApi, batch: Sequence[MetricValue], result: MetricResult) -> None:

@@ -121,6 +121,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     api.add_argument("--zreport-max", type=int, default=500)
     api.add_argument("--unknown-params", choices=("ignore", "reject"), default="ignore")
     api.add_argument("--journals-error-style", choices=("v2", "problem"), default="v2")
+    api.add_argument(
+        "--metric-put-failure",
+        choices=("reject", "partial"),
+        default="reject",
+        help="a custom metric values PUT with bad items: 400 storing nothing (reject), or "
+        "the documented 500 after storing the good items (partial)",
+    )
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[ChainConfig, ApiConfig]:
@@ -152,6 +159,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ChainConfig, ApiConfig]
         zreport_max=args.zreport_max,
         unknown_params=args.unknown_params,
         journals_error_style=args.journals_error_style,
+        metric_put_failure=args.metric_put_failure,
     )
     return chain, api
 

@@ -79,6 +79,10 @@ class ApiConfig:
     unknown_params: Literal["ignore", "reject"] = "ignore"
     journals_error_style: Literal["v2", "problem"] = "v2"
     insert_during_paging_minutes: int = 15
+    metric_put_failure: Literal["reject", "partial"] = "reject"
+    """A custom metric values PUT with bad items: `reject` answers 400 naming the first one and
+    stores nothing; `partial` stores the good items and answers Sitoo's documented 500 "one or
+    more of the requested items could not be inserted", naming none (core §4.1)."""
 
     def users(self) -> dict[str, str]:
         """API id → password of every accepted API user."""

@@ -19,6 +19,9 @@ TYPES = ("scalar", "series")
 FORMATS = ("number", "integer", "money", "percent")
 KEY_PATTERN = re.compile(r"^cm_[A-Za-z0-9_]{1,60}$")
 MAX_NUM_DAYS = 100
+PUT_FAILURES = ("reject", "partial")
+NOT_INSERTED = "One or more of the requested items could not be inserted."
+"""Sitoo's documented text of a values PUT that failed in part (core §4.1, status 500)."""
 
 
 class MetricError(Exception):
@@ -77,12 +80,28 @@ def to_json_number(value: Decimal | int) -> int | float:
 
 
 class CustomMetricsStore:
-    """All metrics and values of one account."""
+    """All metrics and values of one account.
 
-    def __init__(self) -> None:
+    `put_failure` is how a PUT with bad items fails (`ApiConfig.metric_put_failure`): `reject`
+    (400 naming the first bad item, nothing stored) or `partial` (the good items stored, then
+    Sitoo's documented 500 that names none). Tests may switch it on a running simulator.
+    """
+
+    def __init__(self, put_failure: str = "reject") -> None:
         self.lock = threading.Lock()
         self.metrics: dict[str, Metric] = {}
         self.values: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self.put_failure = put_failure
+
+    @property
+    def put_failure(self) -> str:
+        return self._put_failure
+
+    @put_failure.setter
+    def put_failure(self, mode: str) -> None:
+        if mode not in PUT_FAILURES:
+            raise ValueError(f"put_failure must be one of {', '.join(PUT_FAILURES)}, got {mode!r}")
+        self._put_failure = mode
 
     def add(self, body: Any) -> Metric:
         if not isinstance(body, dict):
@@ -179,14 +198,33 @@ class CustomMetricsStore:
             raise MetricError(400, f"{where}: format money allows at most two decimals")
 
     def put(self, body: Any) -> list[dict[str, Any]]:
-        """Upsert values; all or nothing, so a bad item names itself and changes nothing."""
+        """Upsert values. `reject`: all or nothing, so a bad item names itself and changes
+        nothing. `partial`: every good item is stored, then a bad one makes the answer the
+        documented 500, which does not say which items failed."""
         if not isinstance(body, list):
             raise MetricError(400, "Body must be an array of CustomMetricValue")
         with self.lock:
+            if self.put_failure == "partial":
+                return self._put_partial(body)
             checked = [self._check_value(i, item) for i, item in enumerate(body)]
             for key, slot, value in checked:
                 self.values[key][slot] = value
             return [value for _, _, value in checked]
+
+    def _put_partial(self, body: list[Any]) -> list[dict[str, Any]]:
+        stored: list[dict[str, Any]] = []
+        failed = 0
+        for index, item in enumerate(body):
+            try:
+                key, slot, value = self._check_value(index, item)
+            except MetricError:
+                failed += 1
+                continue
+            self.values[key][slot] = value
+            stored.append(value)
+        if failed:
+            raise MetricError(500, NOT_INSERTED)
+        return stored
 
     def _matches(
         self,

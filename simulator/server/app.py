@@ -64,7 +64,7 @@ class SimulatorApp:
         self.chain = chain
         self.api = api
         self.world = world or World(chain)
-        self.metrics = CustomMetricsStore()
+        self.metrics = CustomMetricsStore(api.metric_put_failure)
         self.limiter = RateLimiter(api.rate_limit, api.rate_burst)
         self.faults = FaultInjector(api.fault_seed)
         self.faults.set_rates(api.faults)
@@ -288,6 +288,7 @@ class SimulatorApp:
         """Back to the start-up state: data, custom metrics, limits, faults and counters."""
         self.world.reset()
         self.metrics.reset()
+        self.metrics.put_failure = self.api.metric_put_failure
         self.limiter.reset()
         self.faults.reset()
         self.faults.set_rates(self.api.faults)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import random
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -71,6 +73,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sim, Path]
 def env(world: tuple[Sim, Path], monkeypatch: pytest.MonkeyPatch) -> tuple[Sim, Path]:
     sim, data_dir = world
     sim.app.metrics.reset()
+    sim.app.metrics.put_failure = "reject"
     sim.app.faults.set_rates({})
     for name, value in sim_env(sim, data_dir).items():
         monkeypatch.setenv(name, value)
@@ -426,6 +429,43 @@ def test_values_sitoo_refuses_are_reported_one_by_one(
     assert stored == {(v.day.isoformat(), v.store_id): v.scalar for v in good if v.day}
 
 
+def test_a_500_partial_failure_is_bisected_to_exactly_the_bad_values(
+    env: tuple[Sim, Path], make_api: Callable[..., CustomMetricsApi]
+) -> None:
+    """Sitoo's documented 500 "one or more of the requested items could not be inserted":
+    the good items of the batch are stored and the answer names none of the bad ones.
+    Repeating it cannot help, so it is not retried; halving pins down exactly the refused
+    values."""
+    sim, data_dir = env
+    sim.app.metrics.put_failure = "partial"
+    period = period_of(data_dir)
+    chosen = select(list(BUILT_INS), ["cm_avg_transaction_value"])
+    transport = Counting()
+    api = make_api(sim, transport, batch_size=16)
+    with connect(data_dir) as con:
+        good = compute.compute(con, chosen[0], period)[:13]
+    api.create(chosen[0])
+    bad = [
+        MetricValue("cm_deleted_metric", good[0].day, good[0].store_id, Decimal(1)),
+        MetricValue("cm_deleted_metric", good[8].day, good[8].store_id, Decimal(2)),
+        MetricValue("cm_deleted_metric", good[12].day, good[12].store_id, Decimal(3)),
+    ]
+    batch = [bad[0], *good[:8], bad[1], *good[8:12], bad[2], *good[12:]]
+    result = MetricResult("cm_avg_transaction_value")
+
+    write_batch(api, batch, result)
+
+    assert [v for v, _ in result.failed] == bad
+    assert all("could not be inserted" in text for _, text in result.failed)
+    assert all("HTTP 500" in text for _, text in result.failed)
+    assert result.written == len(good)
+    assert api.client.stats.retries == 0
+    assert sim.app.faults.counts["status_500"] == 0  # the store's own 500, not a random fault
+    stored = read_back(sim, "cm_avg_transaction_value", period)
+    assert stored == {(v.day.isoformat(), v.store_id): v.scalar for v in good if v.day}
+    assert sim.get("/custom_metric_values.json", keys="cm_deleted_metric") == []
+
+
 def test_bad_budget_files_name_the_line(
     env: tuple[Sim, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -443,3 +483,90 @@ def test_bad_budget_files_name_the_line(
         _, err = capsys.readouterr()
         assert f"{path}, line {line}:" in err, (name, err)
     assert sim.get("/custom_metrics.json") == []
+
+
+def test_a_user_definitions_file_is_pushed(
+    env: tuple[Sim, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--definitions FILE`: the user's metric is created as defined and holds the marts'
+    figures; a bad file is refused naming it, before anything is written."""
+    sim, data_dir = env
+    period = period_of(data_dir)
+    path = tmp_path / "metrics.toml"
+    path.write_text(
+        """
+[[metric]]
+key = "cm_net_sales_day"
+grouping = "date_store"
+type = "scalar"
+format = "money"
+description = "Net sales per store and day"
+query = \"\"\"
+SELECT business_date, store_external_id, sum(net_sales)
+FROM marts.fct_sales_daily WHERE business_date BETWEEN $start AND $end GROUP BY ALL
+\"\"\"
+""",
+        encoding="utf-8",
+    )
+
+    code = run(
+        "--definitions",
+        str(path),
+        "--metrics",
+        "cm_net_sales_day",
+        "--from",
+        str(period.start),
+        "--to",
+        str(period.end),
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert sim.get("/custom_metrics.json") == [
+        {"key": "cm_net_sales_day", "grouping": "date_store", "type": "scalar", "format": "money"}
+    ]
+    want = {(day.isoformat(), store): net for day, store, net, *_ in sales(data_dir)}
+    assert read_back(sim, "cm_net_sales_day", period) == want
+
+    path.write_text('[[metric]]\nkey = "net"\ngrouping = "date"\n', encoding="utf-8")
+    assert run("--definitions", str(path)) == 2
+    _, err = capsys.readouterr()
+    assert f"{path}, metric 1: key must start with 'cm_'" in err
+
+
+HOLD_LOG = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE IF NOT EXISTS held (x INTEGER)")
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_locked_push_log_is_a_clear_error_after_the_values_are_written(
+    env: tuple[Sim, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another process holds metrics.duckdb (a second push at the same moment): the push
+    still writes Sitoo, then says the log could not be written and exits 1, no traceback."""
+    sim, data_dir = env
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOG, str(data_dir / "metrics.duckdb")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        code = run("--metrics", "cm_units_per_transaction")
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        if holder.stdout is not None:
+            holder.stdout.close()
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "cannot write the push log" in err
+    assert "another process has it open" in err
+    assert "Traceback" not in out + err
+    assert sim.get("/custom_metric_values.json", keys="cm_units_per_transaction")
