@@ -11,7 +11,7 @@ from exports import cli as exports_cli
 from extract import cli as extract_cli
 from metrics import cli as metrics_cli
 from simulator import cli as simulator_cli
-from sitoo_wh import build, demo, sync
+from sitoo_wh import build, demo, doctor, sync
 from sitoo_wh import serve as dashboards_serve
 from sitoo_wh.config import ConfigError
 
@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
         "metrics", help="push dashboard custom metrics (budget, margin, …) back to Sitoo"
     )
     metrics_cli.add_arguments(metrics_parser)
+
+    doctor_parser = commands.add_parser(
+        "doctor",
+        help="check configuration, Sitoo access, clock, disk, warehouse files and the last "
+        "runs; say what to fix (exit 1 on any FAIL)",
+    )
+    doctor.add_arguments(doctor_parser)
+    doctor_parser.set_defaults(func=doctor.run)
 
     demo_parser = commands.add_parser(
         "demo",
