@@ -64,6 +64,12 @@ PAGES = {
             icon=":material/monitor_heart:",
             url_path="data_health",
         ),
+        st.Page(
+            "views/data_dictionary.py",
+            title="Data dictionary",
+            icon=":material/menu_book:",
+            url_path="data_dictionary",
+        ),
     ],
 }
 

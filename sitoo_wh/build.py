@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -124,6 +124,17 @@ def _release_duckdb() -> None:
         manager._ENV = None
 
 
+@contextlib.contextmanager
+def dbt_session(data_dir: Path) -> Iterator[Callable[..., Any]]:
+    """One dbt invocation at a time in this process, on `data_dir`'s warehouse, released
+    afterwards; yields the invoker (`invoke(args, callbacks=())`). `sitoo-wh docs` uses it too."""
+    with _DBT_LOCK, _data_dir_env(data_dir):
+        try:
+            yield _invoke
+        finally:
+            _release_duckdb()
+
+
 def _close_dbt_log_files() -> None:
     """dbt replaces its log file handler on the next invocation without closing it; close it
     now so a long-lived process (sync in a loop, tests) does not leak file handles."""
@@ -135,11 +146,11 @@ def _close_dbt_log_files() -> None:
                 handler.close()
 
 
-def _invoke(args: list[str]) -> Any:
+def _invoke(args: list[str], callbacks: Sequence[Callable[[Any], None]] = ()) -> Any:
     from dbt.cli.main import dbtRunner
 
     try:
-        return dbtRunner().invoke(args)
+        return dbtRunner(callbacks=list(callbacks)).invoke(args)
     finally:
         _close_dbt_log_files()
 
@@ -197,11 +208,13 @@ def run_dbt(
     unit_tests: bool = False,
     quiet: bool = False,
     json_log: bool = False,
+    callbacks: Sequence[Callable[[Any], None]] = (),
 ) -> BuildResult:
     """`dbt build` of the project on `<data_dir>/warehouse.duckdb`.
 
     dbt unit tests check the SQL, not the data, so a scheduled build skips them (dbt's own
-    advice for production); CI runs them, and `unit_tests=True` adds them."""
+    advice for production); CI runs them, and `unit_tests=True` adds them. `callbacks`
+    receive dbt's events (a progress bar, for one)."""
     data_dir = data_dir.resolve()
     project = project_dir()
     check_writable(data_dir / "warehouse.duckdb")
@@ -213,17 +226,14 @@ def run_dbt(
     if not unit_tests:
         extra += ["--exclude-resource-type", "unit_test"]
     flags = (["--quiet"] if quiet else []) + (["--log-format", "json"] if json_log else [])
-    with _DBT_LOCK, _data_dir_env(data_dir):
-        try:
-            if _needs_deps(project):
-                deps = _invoke([*flags, *dbt_args("deps", project, data_dir)])
-                if not deps.success:
-                    raise BuildError(f"dbt deps failed: {deps.exception or 'see the dbt log'}")
-            started = time.perf_counter()
-            outcome = _invoke([*flags, *dbt_args("build", project, data_dir, extra)])
-            result = _summarise(outcome, _invocation_id(), time.perf_counter() - started)
-        finally:
-            _release_duckdb()
+    with dbt_session(data_dir) as invoke:
+        if _needs_deps(project):
+            deps = invoke([*flags, *dbt_args("deps", project, data_dir)])
+            if not deps.success:
+                raise BuildError(f"dbt deps failed: {deps.exception or 'see the dbt log'}")
+        started = time.perf_counter()
+        outcome = invoke([*flags, *dbt_args("build", project, data_dir, extra)], callbacks)
+        result = _summarise(outcome, _invocation_id(), time.perf_counter() - started)
     if result.error and is_lock_text(result.error):
         raise WarehouseLockedError(
             f"{data_dir / 'warehouse.duckdb'} is in use by another writer: {result.error}"
@@ -249,6 +259,7 @@ def build_and_publish(
     unit_tests: bool = False,
     quiet: bool = False,
     json_log: bool = False,
+    callbacks: Sequence[Callable[[Any], None]] = (),
 ) -> BuildReport:
     """Build, and publish only if every node passed; raises BuildError otherwise."""
     result = run_dbt(
@@ -258,6 +269,7 @@ def build_and_publish(
         unit_tests=unit_tests,
         quiet=quiet,
         json_log=json_log,
+        callbacks=callbacks,
     )
     if not result.success:
         raise BuildFailed(result)
@@ -325,7 +337,11 @@ def summary_json(
     return json.dumps(record)
 
 
-def report_build(settings: Settings, args: argparse.Namespace) -> int:
+def report_build(
+    settings: Settings,
+    args: argparse.Namespace,
+    callbacks: Sequence[Callable[[Any], None]] = (),
+) -> int:
     """Build + publish with printed summary; the exit code for the command."""
     json_log = getattr(args, "json_log", False)
     try:
@@ -336,6 +352,7 @@ def report_build(settings: Settings, args: argparse.Namespace) -> int:
             unit_tests=getattr(args, "unit_tests", False),
             quiet=getattr(args, "quiet", False),
             json_log=json_log,
+            callbacks=callbacks,
         )
     except BuildFailed as failed:
         if json_log:

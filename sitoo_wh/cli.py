@@ -12,6 +12,7 @@ from extract import cli as extract_cli
 from metrics import cli as metrics_cli
 from simulator import cli as simulator_cli
 from sitoo_wh import build, demo, doctor, sync
+from sitoo_wh import docs as dbt_docs
 from sitoo_wh import serve as dashboards_serve
 from sitoo_wh.config import ConfigError
 
@@ -44,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_arguments(build_cmd)
     build_cmd.set_defaults(func=build.run)
+
+    docs_parser = commands.add_parser(
+        "docs", help="dbt docs of the warehouse as one page: $SITOO_WH_DATA_DIR/docs/index.html"
+    )
+    dbt_docs.add_arguments(docs_parser)
+    docs_parser.set_defaults(func=dbt_docs.run)
 
     sync_parser = commands.add_parser(
         "sync", help="extract, build and publish in one go (what cron runs)"

@@ -45,6 +45,7 @@ PAGES = {
     "zreports": "zreports",
     "inventory": "inventory",
     "data_health": "data_health",
+    "data_dictionary": "data_dictionary",
     "exports": "exports",
 }
 RENDER_TIMEOUT_MS = 60_000
