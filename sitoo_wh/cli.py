@@ -84,11 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_parser = commands.add_parser(
         "demo",
-        help="start the simulator on a free loopback port, show what it serves, and sync from it",
+        help="the simulator on a free loopback port, a sync from it, and the dashboards on it "
+        "until Ctrl-C",
     )
-    demo_parser.add_argument(
-        "--no-wait", action="store_true", help="stop after the tour instead of serving until Ctrl-C"
-    )
+    demo.add_arguments(demo_parser)
     simulator_cli.add_arguments(demo_parser)
     demo_parser.set_defaults(func=demo.run)
     return parser

@@ -14,11 +14,16 @@ import ctypes.util
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Final
+
+import httpx
 
 import dashboards
 from dashboards.lib import settings
@@ -75,15 +80,89 @@ def environment(data_dir: Path | None, base: dict[str, str] | None = None) -> di
     return env
 
 
-def _die_with_parent() -> None:
-    """Runs in the child just before it becomes Streamlit: on Linux the kernel then sends it
-    SIGTERM when `sitoo-wh serve` dies, however it dies (even SIGKILL), so no dashboard server
-    is left running on its own."""
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A `preexec_fn` that runs in the child just before it becomes Streamlit: on Linux the
+    kernel then sends it SIGTERM when its parent dies, however it dies (even SIGKILL), so no
+    dashboard server is left running on its own.
+
+    libc is looked up here, in the parent: `find_library` starts a subprocess, which must not
+    happen between fork and exec, least of all while other threads (the demo's simulator) run.
+    The hook itself is one foreign call."""
     if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        return None
+    prctl = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl
     pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return hook
+
+
+def start(
+    host: str, port: int, env: dict[str, str], log_path: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """The dashboards as a child that dies with this process; its output goes to `log_path`
+    (the demo keeps the terminal for its own progress) or to this terminal."""
+    log = None
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = log_path.open("ab")
+    try:
+        return subprocess.Popen(  # noqa: S603
+            command(host, port),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT if log is not None else None,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent_hook(),  # noqa: PLW1509
+        )
+    finally:
+        if log is not None:
+            log.close()  # the child has its own copy of the descriptor
+
+
+def wait_until_healthy(url: str, child: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    """Block until Streamlit's health endpoint answers; DashboardError if it dies or hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise DashboardError(f"the dashboard server exited with code {child.returncode}")
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise DashboardError(f"the dashboard did not answer at {url} within {timeout:.0f} s")
+
+
+def stop(child: subprocess.Popen[bytes], timeout: float = 10.0) -> int:
+    """SIGTERM, then SIGKILL after `timeout`: the child is gone when this returns."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return child.returncode
+
+
+def free_port(host: str, preferred: int) -> int:
+    """`preferred` if nothing listens there, else one the kernel picks."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise DashboardError(f"no free port on {host}")
+
+
+class DashboardError(Exception):
+    """The dashboard server could not be started or stopped answering."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,11 +177,10 @@ def run(args: argparse.Namespace) -> int:
     logger.info(
         "dashboards at http://%s:%d over %s", args.host, args.port, config.serving_path.resolve()
     )
-    # preexec_fn is unsafe only with other threads running; this process has none yet.
     with subprocess.Popen(  # noqa: S603
         command(args.host, args.port),
         env=env,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509
+        preexec_fn=_die_with_parent_hook(),  # noqa: PLW1509
     ) as child:
 
         def forward(signum: int, frame: FrameType | None) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from extract import cli as extract_cli
 from extract.landing import LandingError
@@ -26,8 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     extract_cli.add_arguments(parser)
 
 
-def sync(settings: Settings, args: argparse.Namespace) -> int:
-    """Extract + build + publish; 0 only if every step succeeded."""
+def sync(
+    settings: Settings,
+    args: argparse.Namespace,
+    build_callbacks: Sequence[Callable[[Any], None]] = (),
+) -> int:
+    """Extract + build + publish; 0 only if every step succeeded. `build_callbacks` receive
+    dbt's events (the demo's progress bar)."""
     try:
         results = extract_cli.extract_with_output(settings, args, make_console())
     except LandingError as err:
@@ -40,10 +47,10 @@ def sync(settings: Settings, args: argparse.Namespace) -> int:
     build_args = argparse.Namespace(
         full_refresh=args.full_refresh,
         select=None,
-        quiet=args.quiet,
+        quiet=args.quiet or bool(build_callbacks),  # a progress bar instead of dbt's lines
         json_log=args.json_log,
     )
-    build_code = build.report_build(settings, build_args)
+    build_code = build.report_build(settings, build_args, build_callbacks)
     return build_code or extract_code
 
 
