@@ -1,10 +1,11 @@
 """`sitoo-wh demo`: the whole product on the simulator, from nothing to a dashboard.
 
-It starts the simulator on a free loopback port, syncs from it over real HTTP with the
-credentials a user would export (extract, dbt build, publish `serving.duckdb`), starts the
-dashboards and prints their URL, then serves until Ctrl-C (or SIGTERM) and stops everything
-it started. A second run reuses the data directory: the dashboards come up at once on the
-last published copy while an incremental sync refreshes it behind them.
+It starts the simulator (a child process) on a free loopback port, syncs from it over real
+HTTP with the credentials a user would export (extract, dbt build, publish `serving.duckdb`),
+starts the dashboards and prints their URL, then serves until Ctrl-C (or SIGTERM) and stops
+everything it started. A second run reuses the data directory: the dashboards come up at once
+on the last published copy, while the chain is generated and an incremental sync refreshes it
+behind them.
 
 The data directory is marked as the demo's (`demo.json`, the chain's settings), so the demo
 never pours synthetic data into a real account's warehouse, nor mixes two different chains.
@@ -22,17 +23,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Final
 
 import httpx
 
 from extract.progress import make_console
-from simulator.cli import build_server, configs_from_args, environment_lines
+from simulator.cli import configs_from_args, environment_lines
 from simulator.config import ApiConfig, ChainConfig
 from sitoo_wh import build, docs, serve
 from sitoo_wh.build_progress import DbtProgress
 from sitoo_wh.config import load_settings
 from sitoo_wh.publish import WarehouseLockedError
+from sitoo_wh.simulator_process import HOST as SIMULATOR_HOST
+from sitoo_wh.simulator_process import SimulatorProcess, SimulatorProcessError
 from sitoo_wh.sync import add_arguments as add_sync_arguments
 from sitoo_wh.sync import sync
 
@@ -142,6 +146,23 @@ def sync_environment(
     }
 
 
+class StopRequest:
+    """Whether Ctrl-C or SIGTERM arrived. dbt catches KeyboardInterrupt and reports a failed
+    command instead, so after each dbt call the demo asks this whether to stop."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if a stop was asked for while something swallowed it."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+
 def docs_outdated(data_dir: Path, models: Path) -> bool:
     """True when the dbt docs site is missing or older than any file of the dbt project's
     models: the data dictionary should describe the models that built the marts."""
@@ -152,7 +173,7 @@ def docs_outdated(data_dir: Path, models: Path) -> bool:
     return any(f.stat().st_mtime > written for f in models.rglob("*") if f.is_file())
 
 
-def _write_docs(data_dir: Path) -> None:
+def _write_docs(data_dir: Path, stop: StopRequest) -> None:
     """Generate the data dictionary's dbt docs site if it is out of date; a failure is
     reported, not fatal (the dashboards work without it)."""
     if not docs_outdated(data_dir, build.project_dir() / "models"):
@@ -161,6 +182,7 @@ def _write_docs(data_dir: Path) -> None:
     try:
         result = docs.generate(data_dir, quiet=True)
     except (build.BuildError, docs.DocsError, WarehouseLockedError) as err:
+        stop.check()  # dbt turns Ctrl-C into a failed command: stop, do not report a failure
         print(f"sitoo-wh demo: no dbt docs site this time: {err}", flush=True)
         return
     print(f"  dbt docs written to {result.path} in {result.seconds:.0f} s", flush=True)
@@ -178,15 +200,16 @@ def _sync(env: dict[str, str]) -> int:
 
 
 @contextmanager
-def _stop_signals_as_interrupt() -> Iterator[None]:
+def _stop_signals_as_interrupt() -> Iterator[StopRequest]:
     """SIGINT and SIGTERM stop the demo the way Ctrl-C does, through the same clean-up.
 
     SIGINT is set explicitly: a shell starts background jobs (`sitoo-wh demo &`) with SIGINT
     ignored, and Python then leaves it ignored, so `kill -INT` would do nothing."""
+    stop = StopRequest()
     stops = (signal.SIGINT, signal.SIGTERM)
-    previous = {number: signal.signal(number, signal.default_int_handler) for number in stops}
+    previous = {number: signal.signal(number, stop.handle) for number in stops}
     try:
-        yield
+        yield stop
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -218,30 +241,33 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     dashboard: subprocess.Popen[bytes] | None = None
     ready = False
-    print(
-        f"Generating the synthetic chain ({chain.stores} stores, {chain.days} days to "
-        f"{chain.end_date}) …",
-        flush=True,
-    )
-    server = build_server(chain, api, "127.0.0.1", 0)
-    server.start()
+    simulator = SimulatorProcess(chain, api, serve.free_port(SIMULATOR_HOST, 0))
     try:
-        with _stop_signals_as_interrupt():
-            env = sync_environment(server.url, chain, api, data_dir)
-            print(f"\nSitoo API simulator running at {server.url}", flush=True)
-            for line in tour(server.url, api.api_id, api.password, chain.account_id):
-                print(f"  {line}", flush=True)
-            print("To point another shell at it:", flush=True)
-            for line in environment_lines(server.url, chain, api):
-                print(f"  {line}", flush=True)
+        with _stop_signals_as_interrupt() as stop:
+            env = sync_environment(simulator.url, chain, api, data_dir)
+            simulator.start()
+            print(
+                f"Generating the synthetic chain ({chain.stores} stores, {chain.days} days to "
+                f"{chain.end_date}) …",
+                flush=True,
+            )
             if rerun and not args.no_wait:
                 dashboard, url = _start_dashboard(args, env, data_dir)
                 print(
-                    f"\nDashboards at {url} (the last published data; refreshing it now)",
+                    f"\nDashboards at {url} (the last published data; refreshing it as soon as "
+                    "the simulator is up)",
                     flush=True,
                 )
+            simulator.wait_until_ready()
+            print(f"\nSitoo API simulator running at {simulator.url}", flush=True)
+            for line in tour(simulator.url, api.api_id, api.password, chain.account_id):
+                print(f"  {line}", flush=True)
+            print("To point another shell at it:", flush=True)
+            for line in environment_lines(simulator.url, chain, api):
+                print(f"  {line}", flush=True)
             print(f"\nSyncing into {data_dir} …", flush=True)
             code = _sync(env)
+            stop.check()
             if code != 0:
                 print("sitoo-wh demo: the sync failed (see above)", flush=True)
                 if dashboard is None:
@@ -259,7 +285,8 @@ def run(args: argparse.Namespace) -> int:
             )
             ready = True
             if code == 0:
-                _write_docs(data_dir)
+                _write_docs(data_dir, stop)
+                stop.check()
             while dashboard.poll() is None:
                 time.sleep(0.5)
             print(f"sitoo-wh demo: the dashboard server exited ({dashboard.returncode})")
@@ -270,8 +297,11 @@ def run(args: argparse.Namespace) -> int:
     except serve.DashboardError as err:
         print(f"sitoo-wh demo: {err}; see {data_dir / LOG_DIR / DASHBOARD_LOG}", flush=True)
         return 1
+    except SimulatorProcessError as err:
+        print(f"sitoo-wh demo: {err}", flush=True)
+        return 1
     finally:
         if dashboard is not None:
             serve.stop(dashboard)
-        server.stop()
+        simulator.stop()
         print("Demo stopped: dashboards and simulator are down.", flush=True)

@@ -213,8 +213,10 @@ def test_demo_serves_every_page_stops_on_sigint_and_reruns_fast(
     try:
         second.wait_for(READY, timeout=600)
         text = second.text()
-        # The rerun serves the last published copy before its sync, and reuses the docs.
+        # The rerun serves the last published copy before the chain is even generated (so
+        # before its sync), and reuses the docs.
         up = text.index("Dashboards at http://")
+        assert up < text.index("Sitoo API simulator running at"), text
         assert up < text.index("Syncing into"), text
         assert "Writing the dbt docs site" not in text
         rerun_url = DASHBOARDS.search(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -16,7 +17,7 @@ from rich.console import Console
 
 from simulator.config import ChainConfig
 from sitoo_wh.build_progress import DbtProgress
-from sitoo_wh.demo import MARKER, DemoError, claim_data_dir, docs_outdated
+from sitoo_wh.demo import MARKER, DemoError, StopRequest, claim_data_dir, docs_outdated
 
 CHAIN = ChainConfig(seed=7, stores=2, days=5, end_date=date(2026, 4, 1), products=50)
 
@@ -118,3 +119,12 @@ def test_progress_trims_long_node_names() -> None:
         progress(_finished("x" * 100, "success"))
 
     assert progress.bar.tasks[0].fields["node"] == "x" * 40
+
+
+def test_a_stop_swallowed_by_dbt_is_raised_again() -> None:
+    stop = StopRequest()
+    stop.check()  # nothing asked yet: no-op
+    with contextlib.suppress(KeyboardInterrupt):  # what dbt does with it
+        stop.handle(2, None)
+    with pytest.raises(KeyboardInterrupt):
+        stop.check()
