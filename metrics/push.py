@@ -89,6 +89,20 @@ def differs(definition: MetricDefinition, remote: dict[str, Any]) -> bool:
     return any(str(remote.get(k, "number" if k == "format" else "")) != ours[k] for k in _SHAPE)
 
 
+def create(api: CustomMetricsApi, definition: MetricDefinition) -> None:
+    """Create the metric. A POST is retried when its answer is lost, and the retry of one that
+    did create the metric is refused ("already exists"); finding it there with our definition
+    is success, so a flaky network never fails a push half-way."""
+    try:
+        api.create(definition)
+    except FatalApiError as err:
+        if err.status != 400:
+            raise
+        existing = api.list_metrics([definition.key]).get(definition.key)
+        if existing is None or differs(definition, existing):
+            raise
+
+
 class MetricApiError(RuntimeError):
     """A Sitoo request failed while handling one metric; the message names it (and the request)."""
 
@@ -190,12 +204,12 @@ def push(
                 say(f"{definition.key}: re-creating (its values in Sitoo are deleted)")
                 if not dry_run:
                     api.delete(definition.key)
-                    api.create(definition)
+                    create(api, definition)
             elif item.remote is None:
                 result.created = True
                 say(f"{definition.key}: creating {_shape(definition.remote())}")
                 if not dry_run:
-                    api.create(definition)
+                    create(api, definition)
             _show(definition.key, plan, result, say)
             if dry_run or not plan.changes:
                 continue

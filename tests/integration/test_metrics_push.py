@@ -18,6 +18,7 @@ the same simulator, whose custom-metrics store is cleared before each test:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import random
 import subprocess
 import sys
@@ -32,13 +33,14 @@ import duckdb
 import httpx
 import pytest
 
+from extract.errors import FatalApiError
 from extract.ratelimit import AdaptiveRateLimiter
 from extract.retry import RetryPolicy
 from metrics import compute
 from metrics.client import CustomMetricsApi, SitooClient
 from metrics.compute import Period
 from metrics.definitions import BUILT_INS, select
-from metrics.push import MetricResult, push, write_batch
+from metrics.push import MetricResult, create, push, write_batch
 from metrics.values import MetricValue
 from simulator.config import ChainConfig
 from sitoo_wh import cli
@@ -464,6 +466,37 @@ def test_a_500_partial_failure_is_bisected_to_exactly_the_bad_values(
     stored = read_back(sim, "cm_avg_transaction_value", period)
     assert stored == {(v.day.isoformat(), v.store_id): v.scalar for v in good if v.day}
     assert sim.get("/custom_metric_values.json", keys="cm_deleted_metric") == []
+
+
+class LosesFirstCreateAnswer(Counting):
+    """Delivers the first POST of a metric to Sitoo, then drops the connection before the
+    answer arrives: the client retries a POST that already created the metric."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.method == "POST" and self.count("POST", "/custom_metrics.json") == 1:
+            response.close()
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return response
+
+
+def test_a_create_whose_answer_was_lost_is_not_an_error(
+    env: tuple[Sim, Path], make_api: Callable[..., CustomMetricsApi]
+) -> None:
+    sim, _ = env
+    definition = select(list(BUILT_INS), ["cm_gross_margin_pct"])[0]
+    transport = LosesFirstCreateAnswer()
+    api = make_api(sim, transport)
+
+    create(api, definition)
+
+    assert transport.count("POST", "/custom_metrics.json") == 2  # the retry got "exists"
+    assert [m["key"] for m in sim.get("/custom_metrics.json", keys=definition.key)] == [
+        definition.key
+    ]
+    other = dataclasses.replace(definition, format="number")
+    with pytest.raises(FatalApiError, match="already exists"):
+        create(api, other)  # there, but not ours: still an error
 
 
 def test_bad_budget_files_name_the_line(
