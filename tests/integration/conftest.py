@@ -12,16 +12,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from simulator.config import ApiConfig, ChainConfig
 from simulator.server.app import SimulatorApp
 from simulator.server.http import SimServer
 
 AUTH = ("1500-1", "sitoo-demo")
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium: the browser tests drive it (a test tool's own download fails here)."""
 
 
 def free_port() -> int:
@@ -129,3 +133,39 @@ def fresh_sim() -> Iterator[Sim]:
     handle = start_sim(ChainConfig(seed=7, stores=2, days=3, products=100))
     yield handle
     handle.server.stop()
+
+
+def sim_env(sim: Sim, data_dir: Path, password: str = AUTH[1]) -> dict[str, str]:
+    """The environment that points sitoo-wh at `sim` and `data_dir`."""
+    return {
+        "SITOO_BASE_URL": sim.url,
+        "SITOO_ACCOUNT_ID": "1500",
+        "SITOO_API_ID": AUTH[0],
+        "SITOO_API_PASSWORD": password,
+        "SITOO_JOURNALS_URL": sim.journals,
+        "SITOO_WH_DATA_DIR": str(data_dir),
+    }
+
+
+def sync_into(sim: Sim, data_dir: Path) -> None:
+    """One real `sitoo-wh sync` from `sim` into `data_dir`, with nothing taken from the
+    developer's environment or sitoo-wh.toml."""
+    from sitoo_wh import cli
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in sim_env(sim, data_dir).items():
+            mp.setenv(name, value)
+        mp.setenv("SITOO_WH_CONFIG", str(data_dir / "absent.toml"))
+        assert cli.main(["sync", "--quiet", "--rate-limit", "0"]) == 0
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium through Playwright, one per test module."""
+    assert CHROMIUM.exists(), "Debian's chromium is needed (.ci/run installs it)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield chromium
+        chromium.close()

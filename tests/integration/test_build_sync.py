@@ -25,8 +25,7 @@ import pytest
 
 from simulator.config import ChainConfig
 from sitoo_wh import build, cli
-from tests.integration.conftest import AUTH, Sim, start_sim
-from tests.integration.test_extract import sim_env
+from tests.integration.conftest import AUTH, Sim, sim_env, start_sim
 
 pytestmark = pytest.mark.slow
 

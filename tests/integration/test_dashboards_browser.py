@@ -23,17 +23,15 @@ from pathlib import Path
 import duckdb
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from simulator.config import ChainConfig
 from sitoo_wh import cli
-from tests.integration.conftest import AUTH, Sim, free_port, start_sim, wait_until_served
-from tests.integration.test_extract import sim_env
+from tests.integration.conftest import AUTH, Sim, free_port, sim_env, start_sim, wait_until_served
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 CHAIN = ChainConfig(seed=11, stores=3, days=14, end_date=date(2026, 4, 20), products=120)
 SYNC = ["sync", "--quiet", "--rate-limit", "0"]
 # Page name -> URL path; the default page (Overview) is served at the root.
@@ -103,17 +101,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             proc.kill()
             proc.wait()
         sim.server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is needed (.ci/run installs it)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -25,9 +25,7 @@ from dashboards.lib import db
 from metrics.compute import Period
 from metrics.definitions import BUILT_INS
 from simulator.config import ChainConfig
-from sitoo_wh import cli
-from tests.integration.conftest import Sim, start_sim
-from tests.integration.test_extract import sim_env
+from tests.integration.conftest import Sim, sim_env, start_sim, sync_into
 from tests.integration.test_metrics_push import expected, period_of, read_back
 
 pytestmark = pytest.mark.slow
@@ -46,11 +44,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sim, Path]
     data_dir = tmp_path_factory.mktemp("custom_metrics") / "data"
     sim = start_sim(CHAIN)
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            for name, value in sim_env(sim, data_dir).items():
-                mp.setenv(name, value)
-            mp.setenv("SITOO_WH_CONFIG", str(data_dir / "absent.toml"))
-            assert cli.main(["sync", "--quiet", "--rate-limit", "0"]) == 0
+        sync_into(sim, data_dir)
         yield sim, data_dir
     finally:
         sim.server.stop()

@@ -23,8 +23,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards.lib import db
 from simulator.config import ChainConfig
 from sitoo_wh import cli
-from tests.integration.conftest import start_sim
-from tests.integration.test_extract import sim_env
+from tests.integration.conftest import start_sim, sync_into
 
 pytestmark = pytest.mark.slow
 
@@ -47,11 +46,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("dictionary") / "data"
     sim = start_sim(CHAIN)
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            for name, value in sim_env(sim, data_dir).items():
-                mp.setenv(name, value)
-            mp.setenv("SITOO_WH_CONFIG", str(data_dir / "absent.toml"))
-            assert cli.main(["sync", "--quiet", "--rate-limit", "0"]) == 0
+        sync_into(sim, data_dir)
     finally:
         sim.server.stop()
     return data_dir

@@ -15,18 +15,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.integration.conftest import free_port
 from tests.integration.test_dashboards_browser import (
-    CHROMIUM,
     PAGES,
     RENDER_TIMEOUT_MS,
     assert_no_errors,
@@ -162,17 +160,6 @@ def assert_nothing_left(children: dict[int, str], urls: list[str], data_dir: Pat
         row = con.execute("select count(*) from raw.orders").fetchone()
     assert row is not None
     assert row[0] > 0
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is needed (.ci/run installs it)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-        yield chromium
-        chromium.close()
 
 
 def test_demo_serves_every_page_stops_on_sigint_and_reruns_fast(

@@ -22,8 +22,7 @@ import pytest
 from simulator.config import ChainConfig
 from sitoo_wh import doctor
 from sitoo_wh.doctor import Verdict
-from tests.integration.conftest import AUTH, Sim, free_port, start_sim
-from tests.integration.test_extract import sim_env
+from tests.integration.conftest import AUTH, Sim, free_port, sim_env, start_sim
 
 REPO = Path(__file__).resolve().parents[2]
 WRONG_PASSWORD = "not-the-Password-42"

@@ -24,8 +24,7 @@ from openpyxl import load_workbook
 from exports import sie4, sie4_reader
 from simulator.config import ChainConfig
 from sitoo_wh import cli
-from tests.integration.conftest import start_sim
-from tests.integration.test_extract import sim_env
+from tests.integration.conftest import start_sim, sync_into
 
 pytestmark = pytest.mark.slow
 
@@ -41,11 +40,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("exports") / "data"
     sim = start_sim(CHAIN)
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            for name, value in sim_env(sim, data).items():
-                mp.setenv(name, value)
-            mp.setenv("SITOO_WH_CONFIG", str(data / "absent.toml"))
-            assert cli.main(["sync", "--quiet", "--rate-limit", "0"]) == 0
+        sync_into(sim, data)
     finally:
         sim.server.stop()
     return data

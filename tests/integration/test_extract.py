@@ -41,7 +41,7 @@ from extract.runner import ExtractOptions, NullProgress, StreamResult
 from simulator.config import ApiConfig, ChainConfig
 from simulator.server.faults import FaultInjector
 from sitoo_wh.config import Settings, load_settings
-from tests.integration.conftest import AUTH, Sim, start_sim
+from tests.integration.conftest import AUTH, Sim, sim_env, start_sim
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAIN = ChainConfig(seed=11, stores=2, days=4, products=80)
@@ -70,17 +70,6 @@ MAY_BE_EMPTY = frozenset({"sales_taxes"})
 
 
 # --------------------------------------------------------------------------- running extracts
-def sim_env(sim: Sim, data_dir: Path, password: str = AUTH[1]) -> dict[str, str]:
-    return {
-        "SITOO_BASE_URL": sim.url,
-        "SITOO_ACCOUNT_ID": "1500",
-        "SITOO_API_ID": AUTH[0],
-        "SITOO_API_PASSWORD": password,
-        "SITOO_JOURNALS_URL": sim.journals,
-        "SITOO_WH_DATA_DIR": str(data_dir),
-    }
-
-
 def settings_for(sim: Sim, data_dir: Path) -> Settings:
     # A config file that does not exist: nothing from the developer's sitoo-wh.toml leaks in.
     return load_settings(sim_env(sim, data_dir), config_file=data_dir / "absent.toml")

@@ -45,8 +45,7 @@ from metrics.values import MetricValue
 from simulator.config import ChainConfig
 from sitoo_wh import cli
 from sitoo_wh.config import Secret
-from tests.integration.conftest import AUTH, Sim, start_sim
-from tests.integration.test_extract import sim_env
+from tests.integration.conftest import AUTH, Sim, sim_env, start_sim, sync_into
 
 pytestmark = pytest.mark.slow
 
@@ -61,11 +60,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sim, Path]
     data_dir = tmp_path_factory.mktemp("metrics") / "data"
     sim = start_sim(CHAIN)
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            for name, value in sim_env(sim, data_dir).items():
-                mp.setenv(name, value)
-            mp.setenv("SITOO_WH_CONFIG", str(data_dir / "absent.toml"))
-            assert cli.main(["sync", "--quiet", "--rate-limit", "0"]) == 0
+        sync_into(sim, data_dir)
         yield sim, data_dir
     finally:
         sim.server.stop()
