@@ -662,6 +662,31 @@ def make_warehouse(path: Path, *, marts: bool = True) -> None:
             landing.con.execute("CREATE TABLE marts.fct_sales_daily AS SELECT 1 AS net")
 
 
+def record_run(
+    warehouse: Path,
+    run_id: str,
+    stream: str,
+    ago: timedelta,
+    outcome: Outcome = "ok",
+    error: str | None = None,
+) -> None:
+    """One stream's entry in meta.extract_runs, finished `ago` before NOW (a minute long)."""
+    with Landing(warehouse, run_id) as landing:
+        landing.record_run(
+            run_id,
+            stream,
+            started_at=NOW - ago - timedelta(minutes=1),
+            finished_at=NOW - ago,
+            pages=1,
+            records=1,
+            requests=1,
+            retries=0,
+            rejects=0,
+            outcome=outcome,
+            error=error,
+        )
+
+
 @pytest.fixture
 def writer() -> Iterator[Callable[[Path], int]]:
     """Open a DuckDB file for writing in another process and hold it; yields its pid."""
@@ -939,22 +964,8 @@ def test_history_is_read_from_the_run_log_run_results_and_meta_published(
 ) -> None:
     warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
     make_warehouse(warehouse)
-    with Landing(warehouse, "run-7") as landing:
-        outcomes: tuple[tuple[str, Outcome], ...] = (("orders", "failed"), ("sites", "ok"))
-        for stream, outcome in outcomes:
-            landing.record_run(
-                "run-7",
-                stream,
-                started_at=NOW - timedelta(hours=2),
-                finished_at=NOW - timedelta(hours=1),
-                pages=1,
-                records=1,
-                requests=1,
-                retries=0,
-                rejects=0,
-                outcome=outcome,
-                error="HTTP 500" if outcome == "failed" else None,
-            )
+    record_run(warehouse, "run-7", "orders", timedelta(hours=1), "failed", "HTTP 500")
+    record_run(warehouse, "run-7", "sites", timedelta(hours=1))
     publish(warehouse, serving, "build-7")
     run_results = tmp_path / "dbt" / "target" / "run_results.json"
     write_run_results(run_results, "build-7", {"model.p.a": "success", "test.p.b": "fail"})
@@ -977,19 +988,7 @@ def test_history_falls_back_to_the_serving_copy_while_a_writer_holds_the_warehou
 ) -> None:
     warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
     make_warehouse(warehouse)
-    with Landing(warehouse, "run-1") as landing:
-        landing.record_run(
-            "run-1",
-            "sites",
-            started_at=NOW - timedelta(hours=1),
-            finished_at=NOW - timedelta(minutes=59),
-            pages=1,
-            records=3,
-            requests=1,
-            retries=0,
-            rejects=0,
-            outcome="ok",
-        )
+    record_run(warehouse, "run-1", "sites", timedelta(minutes=59))
     publish(warehouse, serving, "build-1")
     writer(warehouse)
 
@@ -1039,19 +1038,7 @@ def up(url: str, timeout: float) -> network.HostProbe:
 def test_a_healthy_installation_reports_all_ok_in_order_and_exits_0(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     make_warehouse(warehouse)
-    with Landing(warehouse, "run-1") as landing:
-        landing.record_run(
-            "run-1",
-            "sites",
-            started_at=NOW - timedelta(minutes=30),
-            finished_at=NOW - timedelta(minutes=29),
-            pages=1,
-            records=3,
-            requests=1,
-            retries=0,
-            rejects=0,
-            outcome="ok",
-        )
+    record_run(warehouse, "run-1", "sites", timedelta(minutes=29))
     publish(warehouse, tmp_path / "serving.duckdb", "build-1")
     fake = FakeSitoo()
 
