@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -169,3 +170,22 @@ def browser() -> Iterator[Browser]:
         )
         yield chromium
         chromium.close()
+
+
+@contextmanager
+def synced_sim(chain: ChainConfig, data_dir: Path) -> Iterator[Sim]:
+    """A simulator of `chain`, and `data_dir` after one real `sitoo-wh sync` from it; the
+    simulator stops when the block ends."""
+    sim = start_sim(chain)
+    try:
+        sync_into(sim, data_dir)
+        yield sim
+    finally:
+        sim.server.stop()
+
+
+def sync_once(chain: ChainConfig, data_dir: Path) -> Path:
+    """`data_dir` after one real `sitoo-wh sync` from a simulator of `chain` that is stopped
+    afterwards (for tests that only read the published data)."""
+    with synced_sim(chain, data_dir):
+        return data_dir

@@ -38,7 +38,7 @@ from dashboards.lib import exports as dash_exports
 from simulator.config import ChainConfig
 from sitoo_wh import cli
 from sitoo_wh.publish import publish
-from tests.integration.conftest import start_sim, sync_into
+from tests.integration.conftest import sync_once
 
 pytestmark = pytest.mark.slow
 
@@ -73,12 +73,7 @@ class Scope:
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory with serving.duckdb published by a real `sitoo-wh sync`."""
     data_dir = tmp_path_factory.mktemp("dashboards") / "data"
-    sim = start_sim(CHAIN)
-    try:
-        sync_into(sim, data_dir)
-    finally:
-        sim.server.stop()
-    return data_dir
+    return sync_once(CHAIN, data_dir)
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from dashboards.lib import db
 from metrics.compute import Period
 from metrics.definitions import BUILT_INS
 from simulator.config import ChainConfig
-from tests.integration.conftest import Sim, sim_env, start_sim, sync_into
+from tests.integration.conftest import Sim, sim_env, synced_sim
 from tests.integration.test_metrics_push import expected, period_of, read_back
 
 pytestmark = pytest.mark.slow
@@ -42,12 +42,8 @@ PUSHED = [d.key for d in BUILT_INS if not d.needs_budget]
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sim, Path]]:
     """The simulator and a data directory published by a real `sitoo-wh sync`."""
     data_dir = tmp_path_factory.mktemp("custom_metrics") / "data"
-    sim = start_sim(CHAIN)
-    try:
-        sync_into(sim, data_dir)
+    with synced_sim(CHAIN, data_dir) as sim:
         yield sim, data_dir
-    finally:
-        sim.server.stop()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards.lib import db
 from simulator.config import ChainConfig
 from sitoo_wh import cli
-from tests.integration.conftest import start_sim, sync_into
+from tests.integration.conftest import sync_once
 
 pytestmark = pytest.mark.slow
 
@@ -44,12 +44,7 @@ OPEN = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory after one `sitoo-wh sync` (so a build manifest, no docs yet)."""
     data_dir = tmp_path_factory.mktemp("dictionary") / "data"
-    sim = start_sim(CHAIN)
-    try:
-        sync_into(sim, data_dir)
-    finally:
-        sim.server.stop()
-    return data_dir
+    return sync_once(CHAIN, data_dir)
 
 
 @pytest.fixture(scope="module")

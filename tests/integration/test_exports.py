@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from exports import sie4, sie4_reader
 from simulator.config import ChainConfig
 from sitoo_wh import cli
-from tests.integration.conftest import start_sim, sync_into
+from tests.integration.conftest import sync_once
 
 pytestmark = pytest.mark.slow
 
@@ -38,12 +38,7 @@ SIE_ARGS = ["--from", START.isoformat(), "--to", END.isoformat(), "--generated-o
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """serving.duckdb published by a real `sitoo-wh sync` from the simulator."""
     data = tmp_path_factory.mktemp("exports") / "data"
-    sim = start_sim(CHAIN)
-    try:
-        sync_into(sim, data)
-    finally:
-        sim.server.stop()
-    return data
+    return sync_once(CHAIN, data)
 
 
 def export(data: Path, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:

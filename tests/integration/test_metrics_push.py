@@ -45,7 +45,7 @@ from metrics.values import MetricValue
 from simulator.config import ChainConfig
 from sitoo_wh import cli
 from sitoo_wh.config import Secret
-from tests.integration.conftest import AUTH, Sim, sim_env, start_sim, sync_into
+from tests.integration.conftest import AUTH, Sim, sim_env, synced_sim
 
 pytestmark = pytest.mark.slow
 
@@ -58,12 +58,8 @@ KEYS = [d.key for d in BUILT_INS]
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sim, Path]]:
     """The simulator and a data directory with serving.duckdb from a real `sitoo-wh sync`."""
     data_dir = tmp_path_factory.mktemp("metrics") / "data"
-    sim = start_sim(CHAIN)
-    try:
-        sync_into(sim, data_dir)
+    with synced_sim(CHAIN, data_dir) as sim:
         yield sim, data_dir
-    finally:
-        sim.server.stop()
 
 
 @pytest.fixture
