@@ -9,7 +9,8 @@
     the last build in which the model and all of its tests (and every other node) passed. A
     failed build records nothing, so the next build tests the failed build's rows again. A
     model built from scratch (first build, `--full-refresh`, a dropped table) forgets its
-    record in a post-hook, so all of its rows are tested.
+    record in a pre-hook, before it writes anything, so all of its rows are tested even when
+    that build then fails.
 
     * `not_null` and `accepted_values` look at one row at a time: they read only the slice.
     * `unique` and `unique_combination` count, over the whole table, the keys that occur in
@@ -28,8 +29,8 @@
     );
 {%- endmacro %}
 
-{#- post-hook of every model: an incremental model built from scratch forgets what was
-    tested, so its next tests read all of it. -#}
+{#- pre-hook of every model (outside its transaction): an incremental model about to be built
+    from scratch forgets what was tested, so its next tests read all of it. -#}
 {% macro forget_tested_slice() -%}
     {%- if config.get('materialized') == 'incremental' and not is_incremental() -%}
         delete from dbt_state.tested_slices where model_unique_id = '{{ model.unique_id }}'

@@ -19,7 +19,7 @@ from typing import Final, Protocol
 import duckdb
 
 from sitoo_wh.doctor.model import CheckResult, Redactor, Verdict, shorten
-from sitoo_wh.publish import is_lock_error
+from sitoo_wh.publish import MARTS_FILE, is_lock_error
 
 DISK: Final = "disk space"
 WAREHOUSE: Final = "warehouse"
@@ -84,7 +84,8 @@ def check_disk(
             f"run as the user that owns it, or fix its permissions (chown/chmod {where})",
         )
     usage = disk_usage(where)
-    warehouse = _size(data_dir / "warehouse.duckdb")
+    # The marts file counts too: a build rewrites it and a publish copies it.
+    warehouse = _size(data_dir / "warehouse.duckdb") + _size(data_dir / MARTS_FILE)
     wanted = max(DISK_WARN_BYTES, DISK_WAREHOUSE_FACTOR * warehouse)
     created = "" if where == data_dir else f" ({data_dir} will be created there)"
     message = (

@@ -37,7 +37,7 @@ from dashboards.lib import db
 from dashboards.lib import exports as dash_exports
 from simulator.config import ChainConfig
 from sitoo_wh import cli
-from sitoo_wh.publish import publish
+from sitoo_wh.publish import MARTS_FILE, publish
 from tests.integration.conftest import sync_once
 
 pytestmark = pytest.mark.slow
@@ -282,6 +282,12 @@ def test_payment_totals_equal_independent_sql(
     }
 
 
+def copy_warehouse(source_dir: Path, data_dir: Path) -> None:
+    """The files a build leaves, copied: the warehouse and the marts file dbt wrote."""
+    for name in ("warehouse.duckdb", MARTS_FILE):
+        shutil.copy(source_dir / name, data_dir / name)
+
+
 def raw_zreports(warehouse: Path, tmp_path: Path, s: Scope) -> list[tuple[date, dict[str, Any]]]:
     """The scope's Z-reports from their raw payloads with the business date computed here: the
     local date of `dateopened` in the zone the store's own receipts carry (`pos-timezone`)."""
@@ -452,11 +458,11 @@ def test_sequence_gaps_follow_the_period(
 ) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    shutil.copy(warehouse / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    copy_warehouse(warehouse, data_dir)
     scope = scope_of(warehouse / "serving.duckdb")
     # Three gaps on one of the store's registers: dated inside the period, dated after it, and
     # not dated yet (no later Z-report of the register).
-    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+    with duckdb.connect(str(data_dir / MARTS_FILE)) as con:
         [(register_id,)] = con.execute(
             "SELECT min(register_id) FROM marts.rpt_zreport_reconciliation "
             "WHERE store_external_id = ?",
@@ -540,7 +546,7 @@ def test_a_new_publish_shows_new_figures(
 ) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    shutil.copy(warehouse / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    copy_warehouse(warehouse, data_dir)
     publish(data_dir / "warehouse.duckdb", data_dir / "serving.duckdb", "first")
     scope = scope_of(data_dir / "serving.duckdb")
     at = apply(app(data_dir, monkeypatch).run(), scope)
@@ -548,7 +554,7 @@ def test_a_new_publish_shows_new_figures(
     assert before == {**before, **expected_overview(data_dir / "serving.duckdb", scope)}
 
     # A later sync corrects one order: 100.00 more net sales on the scope's first day.
-    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+    with duckdb.connect(str(data_dir / MARTS_FILE)) as con:
         con.execute(
             "UPDATE marts.fct_orders SET net_amount = net_amount + 100 WHERE order_id = ("
             "  SELECT min(order_id) FROM marts.fct_orders WHERE order_class = 'sale'"

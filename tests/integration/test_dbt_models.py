@@ -38,6 +38,7 @@ from extract.retry import RetryPolicy
 from extract.runner import ExtractOptions, NullProgress
 from simulator.config import ChainConfig
 from sitoo_wh.config import load_settings
+from sitoo_wh.publish import MARTS_ALIAS, MARTS_FILE
 from tests.integration.conftest import AUTH, Sim, start_sim
 
 pytestmark = [pytest.mark.slow]
@@ -155,9 +156,12 @@ def _assert_built(result: dbtRunnerResult) -> dict[str, int]:
 
 
 def _connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse with the marts file attached as dbt attaches it (`marts_db.marts.*`)."""
     # Read-write on purpose: dbt-duckdb keeps its database instance open in this process, and
     # DuckDB refuses a second connection to the same file with a different (read-only) config.
-    return duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    con.execute(f"ATTACH IF NOT EXISTS '{data_dir / MARTS_FILE}' AS {MARTS_ALIAS}")
+    return con
 
 
 def _rows(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -170,7 +174,7 @@ def _mart_rows(data_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
     with _connect(data_dir) as con:
         return {
             mart: sorted(
-                con.execute(f"select * from marts.{mart}").fetchall(),  # noqa: S608 (fixed names)
+                con.execute(f"select * from marts_db.marts.{mart}").fetchall(),  # noqa: S608
                 key=repr,
             )
             for mart in MARTS
@@ -198,12 +202,13 @@ def test_build_creates_every_public_mart(warehouse: Warehouse) -> None:
         name
         for (name,) in _rows(
             warehouse.data_dir,
-            "select table_name from information_schema.tables where table_schema = 'marts'",
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'marts_db' and table_schema = 'marts'",
         )
     }
     assert set(MARTS) <= found
     counts = {
-        mart: _rows(warehouse.data_dir, f"select count(*) from marts.{mart}")[0][0]  # noqa: S608
+        mart: _rows(warehouse.data_dir, f"select count(*) from marts_db.marts.{mart}")[0][0]  # noqa: S608
         for mart in MARTS
     }
     empty = {mart for mart, n in counts.items() if n == 0} - {"rpt_zreport_gaps"}
@@ -286,7 +291,7 @@ def test_sales_daily_equals_sums_over_raw_orders(warehouse: Warehouse) -> None:
         for row in _rows(
             warehouse.data_dir,
             f"select business_date, store_external_id, currency_code, {', '.join(columns)} "  # noqa: S608
-            "from marts.fct_sales_daily",
+            "from marts_db.marts.fct_sales_daily",
         )
     }
     assert set(actual) == set(expected)
@@ -305,7 +310,7 @@ def test_every_zreport_reconciles_exactly(warehouse: Warehouse) -> None:
                journal_sales_gross_difference, orders_vat_difference, journal_vat_difference,
                orders_payments_difference, journal_payments_difference, vat_rates_mismatched,
                payment_methods_mismatched, zreport_sales_gross_amount
-        from marts.rpt_zreport_reconciliation
+        from marts_db.marts.rpt_zreport_reconciliation
         """,
     )
     assert zreports > 0

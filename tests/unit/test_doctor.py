@@ -35,7 +35,7 @@ from sitoo_wh.config import Settings, load_settings
 from sitoo_wh.doctor import files, history, network
 from sitoo_wh.doctor.configuration import check_configuration
 from sitoo_wh.doctor.model import REDACTED, CheckResult, Redactor, Verdict, shorten
-from sitoo_wh.publish import publish
+from sitoo_wh.publish import marts_path_for, publish
 
 PASSWORD = "s3cret-Passw0rd"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -629,8 +629,11 @@ def test_disk_ok_warn_and_fail_on_the_fixed_floors(tmp_path: Path) -> None:
 
 
 def test_disk_warns_below_twice_the_warehouse_size(tmp_path: Path) -> None:
+    """The warehouse is both files dbt writes: warehouse.duckdb and the marts file."""
     with (tmp_path / "warehouse.duckdb").open("wb") as sparse:
-        sparse.truncate(3 * GB)
+        sparse.truncate(2 * GB)
+    with marts_path_for(tmp_path / "warehouse.duckdb").open("wb") as sparse:
+        sparse.truncate(1 * GB)
 
     result = files.check_disk(tmp_path, disk(5 * GB))
 
@@ -654,12 +657,14 @@ def test_disk_of_a_data_dir_not_created_yet_is_measured_on_its_parent(tmp_path: 
 
 # ----------------------------------------------------------------------------- warehouse files
 def make_warehouse(path: Path, *, marts: bool = True) -> None:
-    """What an extract (and a build) leaves: raw and meta by `Landing`, marts by hand."""
+    """What an extract (and a build) leaves: raw and meta by `Landing`, and the marts file
+    next to it written by hand."""
     with Landing(path, "run-1") as landing:
         landing.con.execute("CREATE TABLE raw.orders (orderid BIGINT, payload JSON)")
-        if marts:
-            landing.con.execute("CREATE SCHEMA marts")
-            landing.con.execute("CREATE TABLE marts.fct_sales_daily AS SELECT 1 AS net")
+    if marts:
+        with duckdb.connect(str(marts_path_for(path))) as con:
+            con.execute("CREATE SCHEMA marts")
+            con.execute("CREATE TABLE marts.fct_sales_daily AS SELECT 1 AS net")
 
 
 def record_run(

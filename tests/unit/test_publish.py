@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from extract.landing import Landing
 from sitoo_wh import build, publish
@@ -25,27 +26,39 @@ MARTS = ("fct_sales_daily", "dim_stores", "v_sales_by_store")
 
 
 def make_warehouse(path: Path, days: int = 3) -> None:
-    """raw, meta (as the extractor creates them) and marts, including one view."""
+    """raw and meta (as the extractor creates them) in `path`, and the marts, including one
+    view, in the marts file next to it, written through the `marts_db` alias as dbt does."""
     with Landing(path, "run-1") as landing:
         con = landing.con
         con.execute("CREATE TABLE IF NOT EXISTS raw.orders (orderid BIGINT, payload JSON)")
+        con.execute("DELETE FROM raw.orders")
         con.execute("INSERT INTO raw.orders SELECT i, '{}' FROM range(?) t(i)", [days * 10])
         con.execute("INSERT INTO meta.rejects VALUES ('run-1', 'orders', '7', 'bad', '{}', now())")
-        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{publish.marts_path_for(path)}' AS marts_db")
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts_db.marts")
         con.execute(
-            "CREATE OR REPLACE TABLE marts.fct_sales_daily AS "
+            "CREATE OR REPLACE TABLE marts_db.marts.fct_sales_daily AS "
             "SELECT DATE '2026-01-01' + i::INT AS sales_date, i % 2 AS store_id, "
             "CAST(i * 100.25 AS DECIMAL(18, 2)) AS net_amount FROM range(?) t(i)",
             [days],
         )
         con.execute(
-            "CREATE OR REPLACE TABLE marts.dim_stores AS "
+            "CREATE OR REPLACE TABLE marts_db.marts.dim_stores AS "
             "SELECT * FROM (VALUES (0, 'Stockholm'), (1, 'Oslo')) s(store_id, name)"
         )
         con.execute(
-            "CREATE OR REPLACE VIEW marts.v_sales_by_store AS SELECT store_id, "
-            "sum(net_amount) AS net_amount FROM marts.fct_sales_daily GROUP BY store_id"
+            "CREATE OR REPLACE VIEW marts_db.marts.v_sales_by_store AS SELECT store_id, "
+            "sum(net_amount) AS net_amount FROM marts_db.marts.fct_sales_daily GROUP BY store_id"
         )
+
+
+def marts(path: Path) -> duckdb.DuckDBPyConnection:
+    """The marts file of the warehouse at `path`, read-only, as dbt names it."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{publish.marts_path_for(path)}' AS marts_db (READ_ONLY)")
+    con.execute("USE marts_db")
+    return con
 
 
 def rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[Any, ...]]:
@@ -78,9 +91,12 @@ def test_serving_copy_has_marts_and_meta_with_identical_rows(data: Path) -> None
     }
     with (
         duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as source,
+        marts(data / "warehouse.duckdb") as built,
         duckdb.connect(str(data / "serving.duckdb"), read_only=True) as copy,
     ):
-        for table in [f"marts.{t}" for t in MARTS] + [f"meta.{t}" for t in publish.META_TABLES]:
+        for table in [f"marts.{t}" for t in MARTS]:
+            assert rows(copy, table) == rows(built, table), table
+        for table in [f"meta.{t}" for t in publish.META_TABLES]:
             assert rows(copy, table) == rows(source, table), table
         kinds = dict(
             copy.execute(
@@ -217,9 +233,46 @@ def test_no_warehouse_or_no_marts_publishes_nothing(tmp_path: Path) -> None:
         publish.publish(tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", "b")
     with Landing(tmp_path / "warehouse.duckdb", "run-1"):
         pass
+    with pytest.raises(PublishError, match=r"no marts at .*run `sitoo-wh build` first"):
+        publish.publish(tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", "b")
+    duckdb.connect(str(tmp_path / publish.MARTS_FILE)).close()
     with pytest.raises(PublishError, match="no tables in schema marts"):
         publish.publish(tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", "b")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [publish.MARTS_FILE, "warehouse.duckdb"]
+
+
+def test_a_marts_file_held_by_a_build_is_a_typed_error_and_publishes_nothing(data: Path) -> None:
+    """The byte copy is taken under the marts file's write lock, never while a build writes."""
+    marts_file = publish.marts_path_for(data / "warehouse.duckdb")
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(marts_file)], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout is not None
+            assert holder.stdout.readline().strip() == "held"
+            with pytest.raises(WarehouseLockedError, match=r"marts_db\.duckdb is in use"):
+                publish.publish(data / "warehouse.duckdb", data / "serving.duckdb", "build-1")
+        finally:
+            holder.kill()
+    assert not (data / "serving.duckdb").exists()
+    assert leftovers(data) == []
+
+
+def test_the_serving_copy_holds_what_the_write_ahead_log_of_the_marts_held(data: Path) -> None:
+    """A marts file left with an un-checkpointed log still publishes every committed row."""
+    marts_file = publish.marts_path_for(data / "warehouse.duckdb")
+    script = (
+        "import duckdb, os, sys; c = duckdb.connect(sys.argv[1]); "
+        "c.execute(\"SET checkpoint_threshold = '1TB'\"); "
+        "c.execute(\"INSERT INTO marts.fct_sales_daily VALUES ('2027-01-01', 0, 1.00)\"); "
+        "os._exit(0)"  # no checkpoint on close: the row is only in the log
+    )
+    subprocess.run([sys.executable, "-c", script, str(marts_file)], check=True)
+    assert marts_file.with_name(marts_file.name + ".wal").exists()
+
+    publish.publish(data / "warehouse.duckdb", data / "serving.duckdb", "build-1")
+
+    assert serving_days(data / "serving.duckdb") == 4
 
 
 def _node(unique_id: str, kind: str, status: str, message: str | None = None) -> Any:
@@ -262,3 +315,18 @@ def test_project_dir_override_must_hold_a_dbt_project(
         build.project_dir()
     (tmp_path / "dbt_project.yml").write_text("name: x\n")
     assert build.project_dir() == tmp_path
+
+
+def test_dbt_builds_the_marts_in_the_file_and_alias_publish_copies() -> None:
+    """profiles.yml attaches the marts file under the alias publish expects, and the marts
+    folder is configured into that database."""
+    project = build.project_dir()
+    profile = yaml.safe_load((project / "profiles.yml").read_text())
+    attach = profile["sitoo_wh"]["outputs"]["duckdb"]["attach"]
+    assert [(Path(a["path"]).name, a["alias"]) for a in attach] == [
+        (publish.MARTS_FILE, publish.MARTS_ALIAS)
+    ]
+    models = yaml.safe_load((project / "dbt_project.yml").read_text())["models"]["sitoo_wh"]
+    assert models["marts"]["+database"] == publish.MARTS_ALIAS
+    assert "+database" not in models["staging"]
+    assert "+database" not in models["intermediate"]
