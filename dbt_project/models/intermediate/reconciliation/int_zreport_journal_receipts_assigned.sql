@@ -1,8 +1,18 @@
-{# Journal receipts written on a register during a Z-report's session, one row per receipt. #}
+{# Journal receipts written on a register during a Z-report's session, one row per receipt,
+   with the columns the comparisons sum (see int_zreport_orders_assigned). #}
 with
 
 receipts as (
-    select * from {{ ref('stg_sitoo__journal_receipts') }}
+    select
+        journal_entry_key,
+        register_id,
+        created_at,
+        is_refund,
+        is_practice_mode,
+        gross_amount,
+        paid_amount,
+        rounding_amount
+    from {{ ref('stg_sitoo__journal_receipts') }}
 ),
 
 sessions as (
