@@ -8,8 +8,10 @@ typed error.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -204,20 +206,27 @@ _HOLD = (
 )
 
 
-def test_a_warehouse_held_by_another_process_is_a_clear_typed_error(data: Path) -> None:
-    warehouse = data / "warehouse.duckdb"
+@contextlib.contextmanager
+def held_by_another_process(path: Path) -> Iterator[None]:
+    """`path` opened for writing by a child process until the block ends."""
     with subprocess.Popen(
-        [sys.executable, "-c", _HOLD, str(warehouse)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _HOLD, str(path)], stdout=subprocess.PIPE, text=True
     ) as holder:
         try:
             assert holder.stdout is not None
             assert holder.stdout.readline().strip() == "held"
-            with pytest.raises(WarehouseLockedError, match="in use by another writer"):
-                publish.publish(warehouse, data / "serving.duckdb", "build-1")
-            with pytest.raises(WarehouseLockedError, match="in use by another writer"):
-                build.check_writable(warehouse)
+            yield
         finally:
             holder.kill()
+
+
+def test_a_warehouse_held_by_another_process_is_a_clear_typed_error(data: Path) -> None:
+    warehouse = data / "warehouse.duckdb"
+    with held_by_another_process(warehouse):
+        with pytest.raises(WarehouseLockedError, match="in use by another writer"):
+            publish.publish(warehouse, data / "serving.duckdb", "build-1")
+        with pytest.raises(WarehouseLockedError, match="in use by another writer"):
+            build.check_writable(warehouse)
     assert not (data / "serving.duckdb").exists()
     assert leftovers(data) == []
 
@@ -243,17 +252,11 @@ def test_no_warehouse_or_no_marts_publishes_nothing(tmp_path: Path) -> None:
 
 def test_a_marts_file_held_by_a_build_is_a_typed_error_and_publishes_nothing(data: Path) -> None:
     """The byte copy is taken under the marts file's write lock, never while a build writes."""
-    marts_file = publish.marts_path_for(data / "warehouse.duckdb")
-    with subprocess.Popen(
-        [sys.executable, "-c", _HOLD, str(marts_file)], stdout=subprocess.PIPE, text=True
-    ) as holder:
-        try:
-            assert holder.stdout is not None
-            assert holder.stdout.readline().strip() == "held"
-            with pytest.raises(WarehouseLockedError, match=r"marts_db\.duckdb is in use"):
-                publish.publish(data / "warehouse.duckdb", data / "serving.duckdb", "build-1")
-        finally:
-            holder.kill()
+    with (
+        held_by_another_process(publish.marts_path_for(data / "warehouse.duckdb")),
+        pytest.raises(WarehouseLockedError, match=r"marts_db\.duckdb is in use"),
+    ):
+        publish.publish(data / "warehouse.duckdb", data / "serving.duckdb", "build-1")
     assert not (data / "serving.duckdb").exists()
     assert leftovers(data) == []
 
