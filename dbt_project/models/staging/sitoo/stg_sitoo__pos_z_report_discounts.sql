@@ -1,40 +1,19 @@
 {#- A table: Z-report payloads are large, and sessions, reconciliation and tests all read
     them, so they are parsed once per build. -#}
 {{ config(materialized='table') }}
+{%- set kinds = [
+    ['sales', 'discountssales'],
+    ['sales_not_delivered', 'discountssalesnotdelivered'],
+    ['refund', 'discountsrefund'],
+] -%}
 with
 
 source as (
     select * from {{ source('sitoo', 'pos_z_reports') }}
 ),
 
-kinds as (
-    select
-        registerid,
-        zreportid,
-        _extracted_at,
-        unnest([
-            { 'kind': 'sales', 'elements': {{ json_array('payload', 'discountssales') }} },
-            { 'kind': 'sales_not_delivered', 'elements': {{ json_array('payload', 'discountssalesnotdelivered') }} },
-            { 'kind': 'refund', 'elements': {{ json_array('payload', 'discountsrefund') }} }
-        ]) as kind_elements
-    from source
-),
-
 unnested as (
-    select
-        kinds.registerid,
-        kinds.zreportid,
-        kinds._extracted_at,
-        struct_extract(kinds.kind_elements, 'kind') as discount_kind,
-        kinds.element,
-        kinds.element_position
-    from (
-        select
-            kinds.*,
-            {{ unnest_list("struct_extract(kinds.kind_elements, 'elements')") }} as element,
-            {{ unnest_positions("struct_extract(kinds.kind_elements, 'elements')") }} as element_position
-        from kinds
-    ) as kinds
+    {{ zreport_kind_elements('source', kinds, 'discount_kind') }}
 ),
 
 renamed as (

@@ -1,39 +1,18 @@
 {#- A table: Z-report payloads are large, and sessions, reconciliation and tests all read
     them, so they are parsed once per build. -#}
 {{ config(materialized='table') }}
+{%- set kinds = [
+    ['sales', 'paymentssales'],
+    ['refund', 'paymentsrefund'],
+] -%}
 with
 
 source as (
     select * from {{ source('sitoo', 'pos_z_reports') }}
 ),
 
-kinds as (
-    select
-        registerid,
-        zreportid,
-        _extracted_at,
-        unnest([
-            { 'kind': 'sales', 'elements': {{ json_array('payload', 'paymentssales') }} },
-            { 'kind': 'refund', 'elements': {{ json_array('payload', 'paymentsrefund') }} }
-        ]) as kind_elements
-    from source
-),
-
 unnested as (
-    select
-        kinds.registerid,
-        kinds.zreportid,
-        kinds._extracted_at,
-        struct_extract(kinds.kind_elements, 'kind') as payment_kind,
-        kinds.element,
-        kinds.element_position
-    from (
-        select
-            kinds.*,
-            {{ unnest_list("struct_extract(kinds.kind_elements, 'elements')") }} as element,
-            {{ unnest_positions("struct_extract(kinds.kind_elements, 'elements')") }} as element_position
-        from kinds
-    ) as kinds
+    {{ zreport_kind_elements('source', kinds, 'payment_kind') }}
 ),
 
 renamed as (

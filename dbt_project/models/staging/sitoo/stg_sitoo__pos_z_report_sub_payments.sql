@@ -1,40 +1,30 @@
 {#- A table: Z-report payloads are large, and sessions, reconciliation and tests all read
     them, so they are parsed once per build. -#}
 {{ config(materialized='table') }}
+{%- set kinds = [
+    ['sales', 'paymentssales'],
+    ['refund', 'paymentsrefund'],
+] -%}
 with
 
 source as (
     select * from {{ source('sitoo', 'pos_z_reports') }}
 ),
 
-kinds as (
-    select
-        registerid,
-        zreportid,
-        _extracted_at,
-        unnest([
-            { 'kind': 'sales', 'elements': {{ json_array('payload', 'paymentssales') }} },
-            { 'kind': 'refund', 'elements': {{ json_array('payload', 'paymentsrefund') }} }
-        ]) as kind_elements
-    from source
+payment_elements as (
+    {{ zreport_kind_elements('source', kinds, 'payment_kind') }}
 ),
 
 payments as (
     select
-        kinds.registerid,
-        kinds.zreportid,
-        kinds._extracted_at,
-        struct_extract(kinds.kind_elements, 'kind') as payment_kind,
-        kinds.element_position as payment_position,
-        {{ json_text('kinds.element', 'name') }} as payment_method,
-        {{ json_array('kinds.element', 'subpayments') }} as sub_payments
-    from (
-        select
-            kinds.*,
-            {{ unnest_list("struct_extract(kinds.kind_elements, 'elements')") }} as element,
-            {{ unnest_positions("struct_extract(kinds.kind_elements, 'elements')") }} as element_position
-        from kinds
-    ) as kinds
+        registerid,
+        zreportid,
+        _extracted_at,
+        payment_kind,
+        element_position as payment_position,
+        {{ json_text('element', 'name') }} as payment_method,
+        {{ json_array('element', 'subpayments') }} as sub_payments
+    from payment_elements
 ),
 
 unnested as (
