@@ -46,8 +46,14 @@
     try_cast({{ json_text(column, path) }} as boolean)
 {%- endmacro %}
 
+{#- A JSON object or array as JSON. From pre-extracted fields (json_fields) it is the field's
+    text cast back to JSON, so a document is still parsed once however many parts it yields. -#}
 {% macro json_object(column, path) -%}
-    json_extract({{ column }}, {{ json_path(path) }})
+    {%- if column is mapping -%}
+        {{ json_text(column, path) }}::json
+    {%- else -%}
+        json_extract({{ column }}, {{ json_path(path) }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The elements of a JSON array as a list of JSON values (empty list when absent). -#}

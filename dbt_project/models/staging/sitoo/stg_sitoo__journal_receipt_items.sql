@@ -20,34 +20,33 @@
 {%- set element = json_fields('element_fields', element_paths) -%}
 with
 
-source as (
+receipts as (
     select
-        registerid,
-        id,
+        register_id as registerid,
+        journal_entry_id as id,
         _extracted_at,
-        {{ json_array('payload', ['data', 'items']) }} as items
-    from {{ source('sitoo', 'journal_entries') }}
-    where {{ json_text('payload', 'type') }} = 'receipt'
-        {% if is_incremental() %}
-            and _extracted_at >= {{ lookback_start('_extracted_at') }}
-        {% endif %}
+        {{ json_array('items', []) }} as items
+    from {{ ref('stg_sitoo__journal_receipts') }}
+    {% if is_incremental() %}
+        where _extracted_at >= {{ lookback_start('_extracted_at') }}
+    {% endif %}
 ),
 
 unnested as (
     select
-        source.registerid,
-        source.id,
-        source._extracted_at,
-        source.element,
-        source.element_position,
-        {{ json_text_fields('source.element', element_paths) }} as element_fields
+        receipts.registerid,
+        receipts.id,
+        receipts._extracted_at,
+        receipts.element,
+        receipts.element_position,
+        {{ json_text_fields('receipts.element', element_paths) }} as element_fields
     from (
         select
-            source.*,
-            {{ unnest_list('source.items') }} as element,
-            {{ unnest_positions('source.items') }} as element_position
-        from source
-    ) as source  -- noqa: RF04
+            receipts.*,
+            {{ unnest_list('receipts.items') }} as element,
+            {{ unnest_positions('receipts.items') }} as element_position
+        from receipts
+    ) as receipts  -- noqa: RF04
 ),
 
 renamed as (

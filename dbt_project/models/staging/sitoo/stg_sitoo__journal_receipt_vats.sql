@@ -7,33 +7,32 @@
 ) }}
 with
 
-source as (
+receipts as (
     select
-        registerid,
-        id,
+        register_id as registerid,
+        journal_entry_id as id,
         _extracted_at,
-        {{ json_array('payload', ['data', 'vats']) }} as vats
-    from {{ source('sitoo', 'journal_entries') }}
-    where {{ json_text('payload', 'type') }} = 'receipt'
-        {% if is_incremental() %}
-            and _extracted_at >= {{ lookback_start('_extracted_at') }}
-        {% endif %}
+        {{ json_array('vats', []) }} as vats
+    from {{ ref('stg_sitoo__journal_receipts') }}
+    {% if is_incremental() %}
+        where _extracted_at >= {{ lookback_start('_extracted_at') }}
+    {% endif %}
 ),
 
 unnested as (
     select
-        source.registerid,
-        source.id,
-        source._extracted_at,
-        source.element,
-        source.element_position
+        receipts.registerid,
+        receipts.id,
+        receipts._extracted_at,
+        receipts.element,
+        receipts.element_position
     from (
         select
-            source.*,
-            {{ unnest_list('source.vats') }} as element,
-            {{ unnest_positions('source.vats') }} as element_position
-        from source
-    ) as source  -- noqa: RF04
+            receipts.*,
+            {{ unnest_list('receipts.vats') }} as element,
+            {{ unnest_positions('receipts.vats') }} as element_position
+        from receipts
+    ) as receipts  -- noqa: RF04
 ),
 
 renamed as (

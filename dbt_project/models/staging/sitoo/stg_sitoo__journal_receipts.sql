@@ -19,6 +19,10 @@
     'ispractice',
     'datecreated',
     'dateadded',
+    'type',
+    ['data', 'items'],
+    ['data', 'payments'],
+    ['data', 'vats'],
 ] -%}
 {%- set payload = json_fields('payload_fields', payload_paths) -%}
 with
@@ -28,10 +32,15 @@ source as (
         *,
         {{ json_text_fields('payload', payload_paths) }} as payload_fields
     from {{ source('sitoo', 'journal_entries') }}
-    where {{ json_text('payload', 'type') }} = 'receipt'
-        {% if is_incremental() %}
-            and _extracted_at >= {{ lookback_start('_extracted_at') }}
-        {% endif %}
+    {% if is_incremental() %}
+        where _extracted_at >= {{ lookback_start('_extracted_at') }}
+    {% endif %}
+),
+
+receipts as (
+    -- the type is one of the fields of the single parse of each entry, not a parse of its own
+    select * from source
+    where {{ json_text(payload, 'type') }} = 'receipt'
 ),
 
 renamed as (
@@ -58,9 +67,14 @@ renamed as (
         ---------- timestamps
         {{ json_epoch(payload, 'datecreated') }} as created_at,
         {{ json_epoch(payload, 'dateadded') }} as added_at,
+        ---------- nested (unnested by the child staging models, which read them here rather
+        ---------- than parse every journal entry again)
+        {{ json_object(payload, ['data', 'items']) }} as items,
+        {{ json_object(payload, ['data', 'payments']) }} as payments,
+        {{ json_object(payload, ['data', 'vats']) }} as vats,
         ---------- metadata
         _extracted_at
-    from source
+    from receipts
 )
 
 select * from renamed

@@ -7,12 +7,12 @@
 ) }}
 with
 
-source as (
+orders as (
     select
-        orderid,
+        order_id as orderid,
         _extracted_at,
-        {{ json_array('payload', 'payments') }} as payments
-    from {{ source('sitoo', 'orders') }}
+        {{ json_array('payments', []) }} as payments
+    from {{ ref('stg_sitoo__orders') }}
     {% if is_incremental() %}
         where _extracted_at >= {{ lookback_start('_extracted_at') }}
     {% endif %}
@@ -20,17 +20,17 @@ source as (
 
 unnested as (
     select
-        source.orderid,
-        source._extracted_at,
-        source.payment,
-        source.payment_position
+        orders.orderid,
+        orders._extracted_at,
+        orders.payment,
+        orders.payment_position
     from (
         select
-            source.*,
-            {{ unnest_list('source.payments') }} as payment,
-            {{ unnest_positions('source.payments') }} as payment_position
-        from source
-    ) as source  -- noqa: RF04
+            orders.*,
+            {{ unnest_list('orders.payments') }} as payment,
+            {{ unnest_positions('orders.payments') }} as payment_position
+        from orders
+    ) as orders  -- noqa: RF04
 ),
 
 renamed as (

@@ -34,6 +34,9 @@
     ['additionaldata', 'pos-practicemode'],
     'orderdate',
     'datereserved',
+    'additionaldata',
+    'payments',
+    'reservedpayments',
 ] -%}
 {%- set payload = json_fields('payload_fields', payload_paths) -%}
 with
@@ -91,8 +94,11 @@ renamed as (
         ---------- timestamps
         {{ json_epoch(payload, 'orderdate') }} as ordered_at,
         {{ json_epoch(payload, 'datereserved') }} as reserved_at,
-        ---------- nested (unnested by the child staging models)
-        {{ json_object('payload', 'additionaldata') }} as additional_data,
+        ---------- nested (unnested by the child staging models, which read them here rather
+        ---------- than parse every order's whole payload again)
+        {{ json_object(payload, 'additionaldata') }} as additional_data,
+        {{ json_object(payload, 'payments') }} as payments,
+        {{ json_object(payload, 'reservedpayments') }} as reserved_payments,
         ---------- metadata
         _run_id,
         _extracted_at

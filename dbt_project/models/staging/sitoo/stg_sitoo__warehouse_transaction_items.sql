@@ -17,17 +17,17 @@
 {%- set element = json_fields('element_fields', element_paths) -%}
 with
 
-source as (
+transactions as (
     select
-        warehousetransactionid,
+        warehouse_transaction_id as warehousetransactionid,
         _extracted_at,
-        {{ json_value('payload', 'warehouseid', 'bigint') }} as warehouse_id,
-        {{ json_value('payload', 'transactiontype', 'integer') }} as transaction_type_code,
-        {{ json_text('payload', 'externalid') }} as transaction_external_id,
-        {{ json_text('payload', 'reasoncode') }} as reason_code,
-        {{ json_epoch('payload', 'datecreated') }} as created_at,
-        {{ json_array('payload', 'items') }} as items
-    from {{ source('sitoo', 'warehouse_transactions') }}
+        warehouse_id,
+        transaction_type_code,
+        transaction_external_id,
+        reason_code,
+        created_at,
+        {{ json_array('items', []) }} as items
+    from {{ ref('stg_sitoo__warehouse_transactions') }}
     {% if is_incremental() %}
         where _extracted_at >= {{ lookback_start('_extracted_at') }}
     {% endif %}
@@ -35,23 +35,23 @@ source as (
 
 unnested as (
     select
-        source.warehousetransactionid,
-        source.warehouse_id,
-        source.transaction_type_code,
-        source.transaction_external_id,
-        source.reason_code,
-        source.created_at,
-        source._extracted_at,
-        source.element,
-        source.element_position,
-        {{ json_text_fields('source.element', element_paths) }} as element_fields
+        transactions.warehousetransactionid,
+        transactions.warehouse_id,
+        transactions.transaction_type_code,
+        transactions.transaction_external_id,
+        transactions.reason_code,
+        transactions.created_at,
+        transactions._extracted_at,
+        transactions.element,
+        transactions.element_position,
+        {{ json_text_fields('transactions.element', element_paths) }} as element_fields
     from (
         select
-            source.*,
-            {{ unnest_list('source.items') }} as element,
-            {{ unnest_positions('source.items') }} as element_position
-        from source
-    ) as source  -- noqa: RF04
+            transactions.*,
+            {{ unnest_list('transactions.items') }} as element,
+            {{ unnest_positions('transactions.items') }} as element_position
+        from transactions
+    ) as transactions  -- noqa: RF04
 ),
 
 renamed as (
