@@ -387,3 +387,39 @@ def test_incremental_tests_read_untested_rows_and_keep_failures(warehouse: Wareh
         """,
     )
     _assert_built(_dbt(work, data_dir, "--select", "stg_sitoo__orders", command=("test",)))
+
+
+def test_staging_parents_built_by_an_earlier_version_are_rebuilt_whole(
+    warehouse: Warehouse,
+) -> None:
+    """Earlier versions built the staging parents without the JSON arrays their children now
+    unnest from them. The first build after an upgrade rebuilds those parents instead of
+    stopping at `on_schema_change='fail'`, and every mart comes out the same."""
+    work, data_dir = warehouse.work_dir, warehouse.data_dir
+    _assert_built(_dbt(work, data_dir))
+    before = _mart_rows(data_dir)
+    children = _rows(data_dir, "select count(*) from staging.stg_sitoo__journal_receipt_items")
+    earlier_version = {
+        "stg_sitoo__orders": ("payments", "reserved_payments"),
+        "stg_sitoo__journal_receipts": ("items", "payments", "vats"),
+        "stg_sitoo__warehouse_transactions": ("items",),
+    }
+    for table, columns in earlier_version.items():
+        for column in columns:
+            _rows(data_dir, f"alter table staging.{table} drop column {column}")
+
+    _assert_built(_dbt(work, data_dir))
+
+    found = set(
+        _rows(
+            data_dir,
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'staging'",
+        )
+    )
+    for table, columns in earlier_version.items():
+        assert {(table, column) for column in columns} <= found, table
+    assert _rows(data_dir, "select count(*) from staging.stg_sitoo__journal_receipt_items") == (
+        children
+    )
+    assert _mart_rows(data_dir) == before
