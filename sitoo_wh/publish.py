@@ -204,7 +204,8 @@ def _write_published(
     sources: dict[str, int],
 ) -> None:
     """One row per copied table and per raw source table, so a reader can tell how fresh and
-    how complete the copy it opened is."""
+    how complete the copy it opened is. (`marts_db` is the serving copy being finished: it is
+    attached under MARTS_ALIAS.)"""
     con.execute(
         "CREATE TABLE marts_db.meta.published (published_at TIMESTAMP NOT NULL, "
         "build_run_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
@@ -217,14 +218,12 @@ def _write_published(
         con.executemany("INSERT INTO marts_db.meta.published VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def publish(
-    warehouse_path: Path, serving_path: Path, build_run_id: str, marts_path: Path | None = None
-) -> PublishResult:
-    """Copy the marts file and the extractor's run log, rejects and Z gaps into a new serving
-    file and rename it over `serving_path`. On any failure the temp file is removed and the
-    previous serving copy is untouched. `marts_path` defaults to the file dbt builds in."""
+def publish(warehouse_path: Path, serving_path: Path, build_run_id: str) -> PublishResult:
+    """Copy the marts file dbt built next to `warehouse_path`, and the extractor's run log,
+    rejects and Z gaps, into a new serving file and rename it over `serving_path`. On any
+    failure the temp file is removed and the previous serving copy is untouched."""
     started = time.perf_counter()
-    marts_path = marts_path or marts_path_for(warehouse_path)
+    marts_path = marts_path_for(warehouse_path)
     if not warehouse_path.is_file():
         raise PublishError(f"no warehouse at {warehouse_path}; run `sitoo-wh extract` first")
     if not marts_path.is_file():
