@@ -62,7 +62,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--window", type=int, default=4, help="pages of one stream in flight")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     parser.add_argument(
-        "--max-attempts", type=int, default=10, help="tries per request before a stream fails"
+        "--max-attempts",
+        type=int,
+        default=10,
+        help="failed tries (5xx, dropped connections, bad bodies) per request before a stream fails",
+    )
+    parser.add_argument(
+        "--max-throttled",
+        type=int,
+        default=30,
+        help="429 answers per request before a stream fails (throttling is counted apart)",
     )
     parser.add_argument(
         "--max-backoff",
@@ -178,7 +187,11 @@ def extract_with_output(
 ) -> list[StreamResult]:
     """Run with the output the flags ask for: bars and a summary, JSON lines, or nothing."""
     options = options_from_args(args)
-    policy = RetryPolicy(max_attempts=args.max_attempts, max_delay=args.max_backoff)
+    policy = RetryPolicy(
+        max_attempts=args.max_attempts,
+        max_throttled=args.max_throttled,
+        max_delay=args.max_backoff,
+    )
 
     def go(progress: Progress) -> list[StreamResult]:
         return run_extract(

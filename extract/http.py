@@ -148,6 +148,33 @@ class _Failure:
     retry_after: float | None = None
 
 
+class _Budget:
+    """The retries one request has left: 429s and errors are counted apart (see RetryPolicy)."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self.failed = 0
+        self.throttled = 0
+
+    @property
+    def retries(self) -> int:
+        return self.failed + self.throttled
+
+    def spend(self, error: RetriableApiError) -> str | None:
+        """Count `error`; a note for the log if the request may try again, None if not."""
+        if error.status == 429:
+            self.throttled += 1
+            limit = self._policy.max_throttled
+            if self.throttled >= limit:
+                return None
+            return f"throttled {self.throttled} of at most {limit} times"
+        self.failed += 1
+        limit = self._policy.max_attempts
+        if self.failed >= limit:
+            return None
+        return f"attempt {self.failed} of {limit} failed"
+
+
 class ApiClient:
     """A long-lived, thread-safe JSON client for one Sitoo API root (v2 account or Journals v3).
 
@@ -207,8 +234,8 @@ class ApiClient:
         Counts go to `self.stats` and also to `stats` when given (e.g. one per stream).
 
         Raises `FatalApiError`/`AuthError` at once, or the last `RetriableApiError` after
-        `policy.max_attempts` attempts. An absolute URL is refused: it would carry the
-        credentials to another host.
+        `policy.max_attempts` failed attempts or `policy.max_throttled` 429 answers. An absolute
+        URL is refused: it would carry the credentials to another host.
         """
         return self.request("GET", path, params=params, stats=stats)
 
@@ -243,25 +270,19 @@ class ApiClient:
         label = describe(request)
         extra = () if stats is None or stats is self.stats else (stats,)
         counters = _Sinks(self.stats, *extra)
-        attempts = self.policy.max_attempts
-        attempt = 0
+        budget = _Budget(self.policy)
         while True:
-            attempt += 1
             self.limiter.acquire()
             outcome = self._attempt(request, label, counters)
             if not isinstance(outcome, _Failure):
                 return outcome
-            if attempt == attempts or (final is not None and final(outcome.error)):
+            spent = budget.spend(outcome.error)
+            if spent is None or (final is not None and final(outcome.error)):
                 raise outcome.error
             with self._rng_lock:
-                delay = self.policy.delay(attempt - 1, outcome.retry_after, self._rng)
+                delay = self.policy.delay(budget.retries - 1, outcome.retry_after, self._rng)
             logger.info(
-                "retrying %s in %.2f s after %s (attempt %d of %d failed)",
-                label,
-                delay,
-                outcome.error.message,
-                attempt,
-                attempts,
+                "retrying %s in %.2f s after %s (%s)", label, delay, outcome.error.message, spent
             )
             counters.add(retries=1)
             self._sleep(delay)

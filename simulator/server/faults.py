@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 FAULT_NAMES = (
     "status_500",
@@ -29,14 +30,29 @@ class FaultInjector:
 
     Each draw consumes one random number: a fault with rate r fires with probability r (rates
     are scaled down proportionally if they add up to more than 1). `status_429` comes in
-    bursts: once it fires, the next `burst_length - 1` draws return it too, without drawing.
+    bursts, like a real throttle window: once it fires, the next `burst_length - 1` draws
+    return it too, without drawing, unless `burst_seconds` have passed since it fired. The
+    429 tells the client to come back in a second (`Retry-After: 1`); a window that outlived
+    that wait would punish the client for obeying it.
     """
 
-    def __init__(self, seed: int, burst_length: int = 3) -> None:
+    def __init__(
+        self,
+        seed: int,
+        burst_length: int = 3,
+        *,
+        burst_seconds: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if burst_length < 1:
             raise ValueError(f"burst_length must be >= 1, got {burst_length}")
+        if burst_seconds <= 0:
+            raise ValueError(f"burst_seconds must be > 0, got {burst_seconds}")
         self.seed = seed
         self.burst_length = burst_length
+        self.burst_seconds = burst_seconds
+        self._clock = clock
+        self._burst_ends = 0.0
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._rates: dict[str, float] = {}
@@ -72,10 +88,11 @@ class FaultInjector:
     def draw(self) -> str | None:
         """The fault for the next request, or None."""
         with self._lock:
-            if self._burst_left > 0:
+            if self._burst_left > 0 and self._clock() < self._burst_ends:
                 self._burst_left -= 1
                 self._counts[_BURSTY] += 1
                 return _BURSTY
+            self._burst_left = 0
             total = sum(self._rates.values())
             point = self._rng.random() * max(1.0, total)
             cumulative = 0.0
@@ -88,6 +105,7 @@ class FaultInjector:
                     self._counts[name] += 1
                     if name == _BURSTY:
                         self._burst_left = self.burst_length - 1
+                        self._burst_ends = self._clock() + self.burst_seconds
                     return name
             return None
 

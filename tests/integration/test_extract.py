@@ -542,6 +542,34 @@ def test_faults_end_identical_to_a_clean_run(
     assert_same_raw(snapshot(tmp_path), clean_reference)
 
 
+def test_a_request_throttled_max_throttled_times_fails_its_stream(tmp_path: Path) -> None:
+    """`--max-throttled` reaches the client: a server that only ever answers 429 ends the
+    stream after that many answers, with the 429 in the message and the run log."""
+    sim = start_sim(CHAIN, ApiConfig(faults={"status_429": 1.0}, fault_seed=5))
+    try:
+        run = subprocess.run(
+            cli_command(
+                "extract", "--stream", "sites", "--rate-limit", "0", "--max-throttled", "2"
+            ),
+            env=cli_env(sim, tmp_path),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        throttled = sim.app.faults.counts["status_429"]
+    finally:
+        sim.server.stop()
+    assert run.returncode != 0
+    assert "429" in run.stderr, run.stderr
+    assert throttled == 2
+    [(outcome, retries)] = query(
+        tmp_path, "SELECT outcome, retries FROM meta.extract_runs WHERE stream = 'sites'"
+    )
+    assert (outcome, retries) == ("failed", 1)
+
+
 def test_insert_during_paging_loses_nothing_and_lands_nothing_twice(tmp_path: Path) -> None:
     sim = start_sim(CHAIN)
     try:

@@ -136,7 +136,9 @@ def test_429_honours_retry_after_and_slows_the_limiter() -> None:
     sleeps: list[float] = []
     with make_client(script, limiter=limiter, sleeps=sleeps) as client:
         assert client.get_json("/orders.json", ORDERS_QUERY) == {"totalcount": 0, "items": []}
-    assert sleeps == [7.0, 3.0]  # jittered backoff (at most 0.1 and 0.2 s) is below Retry-After
+    # Never sooner than Retry-After; the jitter (at most 0.1 and 0.2 s) comes on top of it.
+    assert 7.0 <= sleeps[0] <= 7.1
+    assert 3.0 <= sleeps[1] <= 3.2
     assert limiter.current_rate == pytest.approx(10 / 4 + 0.5)  # halved twice, one reward
     stats = client.stats.snapshot()
     assert (stats["requests"], stats["retries"], stats["throttled"], stats["errors"]) == (
@@ -145,6 +147,44 @@ def test_429_honours_retry_after_and_slows_the_limiter() -> None:
         2,
         2,
     )
+
+
+def test_429s_have_a_budget_of_their_own_apart_from_errors() -> None:
+    """Throttling is the server pacing us: five 429s and two 503s fit a request allowed three
+    error attempts; the third 503 ends it."""
+
+    def throttled(n: int) -> list[httpx.Response]:
+        return [sitoo_error(429, "Too Many Requests.", {"Retry-After": "1"}) for _ in range(n)]
+
+    def busy(n: int) -> list[httpx.Response]:
+        return [sitoo_error(503, "Service temporarily unavailable.") for _ in range(n)]
+
+    policy = RetryPolicy(max_attempts=3, max_throttled=10, base_delay=0.1, max_delay=2.0)
+    with make_client(Script(*throttled(5), *busy(2), ok()), policy=policy) as client:
+        assert client.get_json("/orders.json", ORDERS_QUERY) == {"totalcount": 0, "items": []}
+    assert client.stats.throttled == 5
+    assert client.stats.retries == 7
+    with (
+        make_client(Script(*throttled(5), *busy(3), ok()), policy=policy) as client,
+        pytest.raises(RetriableApiError) as caught,
+    ):
+        client.get_json("/orders.json", ORDERS_QUERY)
+    assert caught.value.status == 503
+
+
+def test_a_request_throttled_max_throttled_times_gives_up() -> None:
+    throttled = [sitoo_error(429, "Too Many Requests.", {"Retry-After": "1"}) for _ in range(4)]
+    policy = RetryPolicy(max_attempts=8, max_throttled=4, base_delay=0.1, max_delay=2.0)
+    script = Script(*throttled, ok())
+    with (
+        make_client(script, policy=policy) as client,
+        pytest.raises(RetriableApiError) as caught,
+    ):
+        client.get_json("/orders.json", ORDERS_QUERY)
+    assert caught.value.status == 429
+    assert len(script.requests) == 4
+    with pytest.raises(ValueError, match="max_throttled"):
+        RetryPolicy(max_throttled=0)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -354,9 +394,21 @@ def test_delay_is_jittered_capped_and_floored_by_retry_after() -> None:
     rng = random.Random(3)
     for attempt in range(12):
         assert 0 <= policy.delay(attempt, None, rng) <= min(4.0, 0.5 * 2**attempt)
-    assert policy.delay(0, 9.0, rng) == 9.0
-    assert policy.delay(0, 10_000.0, rng) == 120.0
+    assert 9.0 <= policy.delay(0, 9.0, rng) <= 9.5
+    assert 120.0 <= policy.delay(0, 10_000.0, rng) <= 120.5
     assert policy.delay(10_000, None, rng) <= 4.0  # no overflow for absurd attempt numbers
+
+
+def test_requests_throttled_together_do_not_retry_together() -> None:
+    """One burst of 429s gives every request the same Retry-After; waiting exactly that long
+    would send them back in lockstep, into the next burst, until their attempts run out."""
+    policy = RetryPolicy(base_delay=0.05, max_delay=0.5)
+    waits = [
+        policy.delay(attempt, 1.0, random.Random(seed)) for seed in range(3) for attempt in (0, 3)
+    ]
+    assert all(wait >= 1.0 for wait in waits)
+    assert len(set(waits)) == len(waits)
+    assert max(waits) - min(waits) > 0.1
 
 
 def test_parse_retry_after() -> None:

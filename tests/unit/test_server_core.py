@@ -390,6 +390,20 @@ def test_429_comes_in_bursts_of_configured_length() -> None:
     assert injector.counts["status_429"] == sum(runs)
 
 
+def test_a_429_burst_ends_when_its_window_has_passed() -> None:
+    """A client that waited out the Retry-After must not find the same burst still running."""
+    now = [100.0]
+    injector = FaultInjector(seed=5, burst_length=3, burst_seconds=0.5, clock=lambda: now[0])
+    injector.set_rates({"status_429": 1.0})
+    assert injector.draw() == "status_429"
+    injector.set_rates({"status_429": 1e-12})  # no new bursts from here on
+    assert injector.draw() == "status_429"  # within the window: the burst runs on
+    now[0] += 0.6
+    assert injector.draw() is None  # its window has passed: the last 429 of it is dropped
+    assert injector.draw() is None
+    assert injector.counts["status_429"] == 2
+
+
 def test_latency_bounds() -> None:
     latency = Latency(fixed_ms=10, jitter_ms=5, seed=1)
     delays = [latency.delay() for _ in range(1000)]
